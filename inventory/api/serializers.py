@@ -1,0 +1,116 @@
+"""Inventory API serializers. Related objects are written and read by id."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from estate.api.serializers import EstateModelSerializer
+from inventory.models import (
+    Application,
+    Dependency,
+    Device,
+    HardwareModel,
+    InstalledSoftware,
+    Interface,
+    IPAddress,
+    Location,
+    Manufacturer,
+    Platform,
+    Site,
+    Tag,
+)
+from inventory.models.devices import normalise_mac
+
+
+class TagSerializer(EstateModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "display", "name", "slug", "color", "description", "created", "last_updated"]
+
+
+class SiteSerializer(EstateModelSerializer):
+    class Meta:
+        model = Site
+        fields = ["id", "display", "name", "slug", "address", "time_zone", "description", "comments", "tags",
+                  "created", "last_updated"]
+
+
+class LocationSerializer(EstateModelSerializer):
+    class Meta:
+        model = Location
+        fields = ["id", "display", "site", "name", "slug", "description", "comments", "tags", "created",
+                  "last_updated"]
+
+
+class ManufacturerSerializer(EstateModelSerializer):
+    class Meta:
+        model = Manufacturer
+        fields = ["id", "display", "name", "slug", "description", "comments", "tags", "created", "last_updated"]
+
+
+class HardwareModelSerializer(EstateModelSerializer):
+    class Meta:
+        model = HardwareModel
+        fields = ["id", "display", "manufacturer", "model", "slug", "part_number", "kind", "release_date",
+                  "end_of_sale", "end_of_support", "unit_cost", "description", "comments", "tags", "created",
+                  "last_updated"]
+
+
+class PlatformSerializer(EstateModelSerializer):
+    class Meta:
+        model = Platform
+        fields = ["id", "display", "name", "slug", "manufacturer", "description", "comments", "tags", "created",
+                  "last_updated"]
+
+
+class DeviceSerializer(EstateModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "display", "name", "kind", "status", "site", "location", "manufacturer", "hardware_model",
+                  "serial", "asset_tag", "platform", "os_version", "firmware", "primary_ip", "management_ip",
+                  "purchase_date", "warranty_end", "purchase_cost", "department", "criticality", "description",
+                  "comments", "tags", "first_seen", "last_seen", "discovery_source", "snmp_engine_id",
+                  "locked_fields", "created", "last_updated"]
+        read_only_fields = ["first_seen", "last_seen", "discovery_source", "snmp_engine_id"]
+
+
+class InterfaceSerializer(EstateModelSerializer):
+    class Meta:
+        model = Interface
+        fields = ["id", "display", "device", "name", "type", "mac_address", "speed", "enabled", "description",
+                  "created", "last_updated"]
+
+    def validate_mac_address(self, value: str) -> str:
+        return normalise_mac(value)
+
+
+class IPAddressSerializer(EstateModelSerializer):
+    class Meta:
+        model = IPAddress
+        fields = ["id", "display", "address", "prefix_length", "device", "interface", "dns_name", "description",
+                  "created", "last_updated"]
+
+
+class InstalledSoftwareSerializer(EstateModelSerializer):
+    class Meta:
+        model = InstalledSoftware
+        fields = ["id", "display", "device", "product", "vendor", "version", "install_date", "created",
+                  "last_updated"]
+
+
+class ApplicationSerializer(EstateModelSerializer):
+    devices = serializers.PrimaryKeyRelatedField(many=True, queryset=Device.objects.all(), required=False)
+
+    class Meta:
+        model = Application
+        fields = ["id", "display", "name", "slug", "owner", "department", "criticality", "vendor", "devices",
+                  "description", "comments", "tags", "created", "last_updated"]
+
+
+class DependencySerializer(EstateModelSerializer):
+    class Meta:
+        model = Dependency
+        fields = ["id", "display", "source_device", "source_application", "target_device", "target_application",
+                  "protocol", "port", "source", "description", "last_seen", "created", "last_updated"]
+        read_only_fields = ["last_seen"]
+        validators = []  # the edge uniqueness is an expression constraint, checked by full_clean/the database

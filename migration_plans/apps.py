@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class MigrationPlansConfig(AppConfig):
+    name = "migration_plans"
