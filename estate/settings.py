@@ -186,7 +186,10 @@ AUDITLOG_DISABLE_REMOTE_ADDR = False
 ESTATE_SECRETS_KEYS = env_list("ESTATE_SECRETS_KEYS")
 
 ESTATE_MAX_SCOPE_ADDRESSES = int(os.environ.get("ESTATE_MAX_SCOPE_ADDRESSES", 4096))  # a /20
-ESTATE_JOB_BACKEND = os.environ.get("ESTATE_JOB_BACKEND", "inprocess")  # or "celery"
+ESTATE_JOB_BACKEND = os.environ.get("ESTATE_JOB_BACKEND", "inprocess")  # "celery", or "eager" (tests)
+ESTATE_JOB_RUNNERS = {
+    # kind -> runner class; each app adds its own explicitly.
+}
 ESTATE_RULES_DIRS = env_list("ESTATE_RULES_DIRS")
 CELERY_BROKER_URL = os.environ.get("ESTATE_REDIS_URL", "redis://127.0.0.1:6379/0")
 
