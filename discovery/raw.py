@@ -57,6 +57,7 @@ class SshReply:
     port: int
     host_key_type: str | None = None  # e.g. "ssh-ed25519"
     host_key_fingerprint: str | None = None  # "SHA256:<base64 without padding>", as OpenSSH prints it
+    host_public_key: str | None = None  # "ssh-ed25519 AAAA…" (OpenSSH known_hosts form, no host name)
     banner: str | None = None  # remote SSH version string, e.g. "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"
     shell: str | None = None  # "unix", "network_cli", "pbx" — decided by the collector from what answered
     outputs: Mapping[str, CommandOutput] = field(default_factory=dict)

@@ -189,9 +189,19 @@ ESTATE_MAX_SCOPE_ADDRESSES = int(os.environ.get("ESTATE_MAX_SCOPE_ADDRESSES", 40
 ESTATE_JOB_BACKEND = os.environ.get("ESTATE_JOB_BACKEND", "inprocess")  # "celery", or "eager" (tests)
 ESTATE_JOB_RUNNERS = {
     # kind -> runner class; each app adds its own explicitly.
+    "test.sleep": "estate.jobs.builtin.SleepJob",
+    "estate.prune_jobs": "estate.jobs.builtin.PruneJobsJob",
+    "discovery": "discovery.jobs.DiscoveryJob",
 }
 ESTATE_RULES_DIRS = env_list("ESTATE_RULES_DIRS")
 CELERY_BROKER_URL = os.environ.get("ESTATE_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Jobs (docs/workers.md): a running job beats every HEARTBEAT s; the reaper (in the scheduler, every REAP s) errors
+# jobs silent for STALE s. Worst case from a killed worker to "errored": HEARTBEAT + STALE + REAP = 100 s < 2 min.
+ESTATE_JOB_HEARTBEAT_SECONDS = float(os.environ.get("ESTATE_JOB_HEARTBEAT_SECONDS", 10))
+ESTATE_JOB_STALE_SECONDS = float(os.environ.get("ESTATE_JOB_STALE_SECONDS", 60))
+ESTATE_JOB_REAP_SECONDS = float(os.environ.get("ESTATE_JOB_REAP_SECONDS", 30))
+ESTATE_JOB_TIME_LIMITS: dict[str, int] = {}  # kind -> seconds, overrides the runner's own time_limit
+ESTATE_SCHEDULER_SYNC_SECONDS = float(os.environ.get("ESTATE_SCHEDULER_SYNC_SECONDS", 5))
 
 LOGGING = {
     "version": 1,

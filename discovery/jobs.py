@@ -1,0 +1,246 @@
+"""The discovery job: expand the scope → collect (SNMP, SSH; bounded, concurrent) → parse → classify → reconcile."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from discovery.choices import CredentialKindChoices, DiscoveryMethodChoices, HostResultActionChoices
+from discovery.classify import classify, load_rules
+from discovery.collectors.snmp import SnmpV2cCredential, SnmpV3Credential, snmp_inventory
+from discovery.collectors.ssh import SshCredential, ssh_collect
+from discovery.facts import HostFacts, facts_to_dict
+from discovery.models import Credential, DeviceAccess, DiscoveryRun, HostKey, HostResult
+from discovery.parsers import merge_facts, parse_snmp, parse_ssh
+from discovery.raw import SnmpReply, SshReply
+from discovery.reconcile import host_reconcile
+from discovery.services import host_key_record
+from discovery.targets import Target, parse_and_expand
+from estate.choices import JobLogLevelChoices
+from estate.jobs import JobFailed, JobRunner
+from inventory.choices import DiscoverySourceChoices
+
+# Credentials given on the command line live only in this process's memory, keyed by job id: never stored.
+EPHEMERAL_CREDENTIALS: dict[int, list[Any]] = {}
+
+PROGRESS_EVERY = 25
+
+
+@lru_cache(maxsize=1)
+def rule_set():
+    return load_rules([Path(p) for p in settings.ESTATE_RULES_DIRS])
+
+
+class DiscoveryJob(JobRunner):
+    kind = "discovery"
+    time_limit = 4 * 3600
+
+    def run(self, *, run_id: int, credential_ids: list[int] | None = None, port: int | None = None,
+            **_: Any) -> dict:
+        run = DiscoveryRun.objects.select_related("scope", "site").get(pk=run_id)
+        scope = run.scope
+        targets = parse_and_expand(run.targets, exclusions=scope.exclusions if scope else "",
+                                   limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
+        snmp_creds, ssh_creds = self._credentials(scope, credential_ids or [])
+        use_snmp = (scope.use_snmp if scope else True) and bool(snmp_creds)
+        use_ssh = (scope.use_ssh if scope else True) and bool(ssh_creds)
+        if not (use_snmp or use_ssh):
+            raise JobFailed("No credentials to try: give the scope a credential set (or --community / "
+                            "--credential-set on the command line).")
+        options = {
+            "snmp_port": port or (scope.snmp_port if scope else 161),
+            "ssh_port": port or (scope.ssh_port if scope else 22),
+            "timeout": scope.snmp_timeout if scope else 2.0,
+            "retries": scope.snmp_retries if scope else 1,
+            "ssh_timeout": scope.ssh_timeout if scope else 10.0,
+            "concurrency": scope.concurrency if scope else 100,
+        }
+        resolved = self._resolve(targets)
+        self.log(f"Discovering {len(resolved)} addresses at {run.site} "
+                 f"({'SNMP' if use_snmp else ''}{' + ' if use_snmp and use_ssh else ''}{'SSH' if use_ssh else ''})"
+                 f"{' — dry run' if run.dry_run else ''}")
+        self.progress(0, len(resolved))
+
+        snmp_replies: dict[str, SnmpReply] = {}
+        if use_snmp:
+            snmp_targets = [(addr, t.port or options["snmp_port"]) for addr, t in resolved]
+            for reply in self._snmp(snmp_targets, snmp_creds, options):
+                snmp_replies[reply.address] = reply
+            self.check_cancelled()
+        ssh_replies: dict[str, SshReply] = {}
+        if use_ssh:
+            ssh_targets = [(addr, t.port or options["ssh_port"]) for addr, t in resolved]
+            known = {(k.address, k.port): (k.key_type, k.fingerprint)
+                     for k in HostKey.objects.filter(address__in=[a for a, _ in ssh_targets])}
+            for reply in ssh_collect(ssh_targets, ssh_creds, known_host_keys=known, timeout=options["ssh_timeout"],
+                                     command_timeout=30.0, concurrency=min(options["concurrency"], 32)):
+                ssh_replies[reply.address] = reply
+                if self.should_stop:
+                    break
+            self.check_cancelled()
+
+        summary = {a: 0 for a in HostResultActionChoices.values}
+        results: list[HostResult] = []
+        hosts: list[dict[str, Any]] = []
+        for done, (address, _target) in enumerate(resolved, start=1):
+            result, host = self._host(run, address, snmp_replies.get(address), ssh_replies.get(address))
+            results.append(result)
+            summary[result.action] += 1
+            if host:
+                hosts.append(host)
+            if done % PROGRESS_EVERY == 0 or done == len(resolved):
+                HostResult.objects.bulk_create(results)
+                results = []
+                self.progress(done)
+        run.summary = summary
+        run.save(update_fields=["summary"])
+        self.log("Summary: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
+        reachable = len(resolved) - summary[HostResultActionChoices.UNREACHABLE]
+        if resolved and reachable == 0:
+            raise JobFailed(f"No host answered: all {len(resolved)} addresses were unreachable.")
+        return {"run_id": run.pk, "summary": summary, "hosts": hosts, "dry_run": run.dry_run}
+
+    # --- steps ---
+
+    def _credentials(self, scope, credential_ids: list[int]) -> tuple[list, list]:
+        creds: list[Credential] = []
+        if scope is not None:
+            for cset in scope.credential_sets.order_by("name"):
+                creds.extend(cset.ordered_credentials())
+        if credential_ids:
+            by_id = Credential.objects.in_bulk(credential_ids)
+            creds.extend(by_id[i] for i in credential_ids if i in by_id)
+        snmp, ssh = [], []
+        seen = set()
+        for cred in creds:
+            if cred.pk in seen:
+                continue
+            seen.add(cred.pk)
+            secrets = cred.secrets()
+            if cred.kind == CredentialKindChoices.SNMP_V2C:
+                snmp.append(SnmpV2cCredential(id=cred.pk, community=secrets.get("community", "")))
+            elif cred.kind == CredentialKindChoices.SNMP_V3:
+                snmp.append(SnmpV3Credential(id=cred.pk, username=cred.username, auth_protocol=cred.auth_protocol,
+                                             auth_key=secrets.get("auth_key", ""), priv_protocol=cred.priv_protocol,
+                                             priv_key=secrets.get("priv_key", "")))
+            else:
+                ssh.append(SshCredential(id=cred.pk, username=cred.username, password=secrets.get("password"),
+                                         private_key=secrets.get("private_key"),
+                                         passphrase=secrets.get("passphrase")))
+        for extra in EPHEMERAL_CREDENTIALS.pop(self.job.pk, []):
+            (ssh if isinstance(extra, SshCredential) else snmp).append(extra)
+        return snmp, ssh
+
+    def _resolve(self, targets: list[Target]) -> list[tuple[str, Target]]:
+        resolved = []
+        for target in targets:
+            try:
+                ipaddress.ip_address(target.host)
+                resolved.append((target.host, target))
+            except ValueError:
+                try:
+                    address = socket.getaddrinfo(target.host, None, proto=socket.IPPROTO_UDP)[0][4][0]
+                except OSError as exc:
+                    self.log(f"{target.host}: cannot resolve ({exc.strerror or exc})",
+                             level=JobLogLevelChoices.WARNING)
+                    continue
+                resolved.append((address, target))
+        return resolved
+
+    def _snmp(self, targets: list[tuple[str, int]], creds: list, options: dict) -> Iterable[SnmpReply]:
+        async def gather() -> list[SnmpReply]:
+            replies = []
+            async for reply in snmp_inventory(targets, creds, timeout=options["timeout"], retries=options["retries"],
+                                              concurrency=min(options["concurrency"], 64)):
+                replies.append(reply)
+                if len(replies) % PROGRESS_EVERY == 0:
+                    await asyncio.to_thread(self._collect_progress, len(replies))
+            return replies
+
+        return asyncio.run(gather())
+
+    def _collect_progress(self, count: int) -> None:
+        self.log(f"SNMP: {count} hosts contacted so far")
+        self.flush_log()
+        close_old_connections()
+
+    def _host(self, run: DiscoveryRun, address: str, snmp: SnmpReply | None, ssh: SshReply | None
+              ) -> tuple[HostResult, dict | None]:
+        parts: list[HostFacts] = []
+        method, credential_id, errors = "", None, []
+        port = None
+        if ssh is not None:
+            port = ssh.port
+            if ssh.host_key_changed:
+                host_key_record(address=ssh.address, port=ssh.port, key_type=ssh.host_key_type or "",
+                                fingerprint=ssh.host_key_fingerprint or "",
+                                public_key=getattr(ssh, "host_public_key", None) or "", run=run, device=None)
+                errors.append(ssh.error or "host key changed")
+            elif ssh.error is None:
+                parts.append(parse_ssh(ssh))
+                method, credential_id = DiscoveryMethodChoices.SSH, ssh.credential_id
+            else:
+                errors.append(f"SSH: {ssh.error}")
+        if snmp is not None:
+            port = port or snmp.port
+            if snmp.error is None or snmp.error.startswith("partial:"):
+                parts.append(parse_snmp(snmp))
+                if not method:
+                    method, credential_id = DiscoveryMethodChoices.SNMP, snmp.credential_id
+            else:
+                errors.append(f"SNMP: {snmp.error}")
+        host_key_changed = bool(ssh is not None and ssh.host_key_changed)
+        if not parts:
+            action = HostResultActionChoices.FAILED if host_key_changed else HostResultActionChoices.UNREACHABLE
+            if any("auth failed" in e for e in errors):
+                action = HostResultActionChoices.FAILED
+            return HostResult(run=run, address=address, port=port, reachable=host_key_changed or action ==
+                              HostResultActionChoices.FAILED, action=action, error="; ".join(errors)[:2000]), None
+        if credential_id is not None and credential_id <= 0:
+            credential_id = None  # a command-line credential: not stored, nothing to link to
+        facts = classify(merge_facts(*parts), rule_set())
+        source = DiscoverySourceChoices.SSH if method == DiscoveryMethodChoices.SSH else DiscoverySourceChoices.SNMP
+        outcome = host_reconcile(facts=facts, site=run.site, source=source, dry_run=run.dry_run,
+                                 seen_at=timezone.now())
+        if not run.dry_run and outcome.device_id:
+            if ssh is not None and ssh.error is None and ssh.host_key_fingerprint:
+                host_key_record(address=ssh.address, port=ssh.port, key_type=ssh.host_key_type or "",
+                                fingerprint=ssh.host_key_fingerprint,
+                                public_key=getattr(ssh, "host_public_key", None) or "", run=run,
+                                device_id_hint=outcome.device_id)
+            if credential_id:
+                DeviceAccess.objects.update_or_create(device_id=outcome.device_id, method=method, defaults={
+                    "credential_id": credential_id, "last_success": timezone.now()})
+        if host_key_changed:
+            errors.insert(0, "SSH refused: host key changed (SNMP facts were still applied)")
+        result = HostResult(
+            run=run, address=address, port=port, reachable=True, method=method, credential_id=credential_id,
+            device_id=outcome.device_id, action=outcome.action if not host_key_changed else
+            HostResultActionChoices.FAILED, error="; ".join(errors + [outcome.error] if outcome.error else errors)[:2000],
+            changes=outcome.changes, facts=_summary_facts(facts),
+        )
+        host = {
+            "address": address, "device_id": outcome.device_id, "name": outcome.device_name, "kind": facts.kind,
+            "manufacturer": facts.manufacturer, "model": facts.model, "platform": facts.platform,
+            "version": facts.version, "serial": facts.serial, "action": result.action, "matched_by": outcome.matched_by,
+            "neighbours": outcome.neighbours,
+        }
+        return result, host
+
+
+def _summary_facts(facts: HostFacts) -> dict:
+    """What the run page shows: identity and counts, not every package."""
+    data = facts_to_dict(facts)
+    for key in ("software", "connections", "processes"):
+        data[key] = len(data.get(key) or [])
+    data["interfaces"] = len(data.get("interfaces") or [])
+    return data

@@ -1,0 +1,111 @@
+"""python manage.py discover TARGET... [--port N] [--community C ...] [--credential-set NAME] [--site SLUG]
+[--dry-run] [--json]"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from discovery.collectors.snmp import SnmpV2cCredential
+from discovery.jobs import EPHEMERAL_CREDENTIALS
+from discovery.models import CredentialSet, DiscoveryRun
+from discovery.services import discovery_run_start
+from estate.jobs import job_execute
+from estate.models import Job
+from inventory.models import Site
+
+
+class Command(BaseCommand):
+    help = "Discover hosts over SNMP and SSH now, and reconcile them with the inventory."
+
+    def add_arguments(self, parser):
+        parser.add_argument("targets", nargs="+", help="Addresses, ranges (a-b), CIDRs or names; optionally :port")
+        parser.add_argument("--port", type=int, help="Port for every target without its own (SNMP and SSH)")
+        parser.add_argument("--community", action="append", default=[],
+                            help="SNMP v2c community to try (repeatable); used for this run only, never stored")
+        parser.add_argument("--credential-set", action="append", default=[], dest="credential_sets",
+                            help="Stored credential set to try, by name (repeatable)")
+        parser.add_argument("--site", help="Site slug the hosts belong to (default: the only site, or 'discovered')")
+        parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing")
+        parser.add_argument("--json", action="store_true", help="Print one JSON document describing every host")
+
+    def handle(self, *args, **options):
+        site = self._site(options["site"])
+        credential_ids = []
+        for name in options["credential_sets"]:
+            cset = CredentialSet.objects.filter(name=name).first()
+            if cset is None:
+                raise CommandError(f"No credential set called {name!r}.")
+            credential_ids.extend(c.pk for c in cset.ordered_credentials())
+        if not credential_ids and not options["community"]:
+            raise CommandError("Give at least one --community or --credential-set.")
+        try:
+            with transaction.atomic():
+                run = discovery_run_start(
+                    site=site, targets="\n".join(options["targets"]), credential_ids=credential_ids,
+                    port=options["port"], dry_run=options["dry_run"], started_by="cli", queue="cli",
+                )
+        except ValidationError as exc:
+            raise CommandError("; ".join(m for msgs in exc.message_dict.values() for m in msgs)) from exc
+        # Ephemeral communities: in this process's memory only, consumed by the job when it starts.
+        EPHEMERAL_CREDENTIALS[run.job_id] = [SnmpV2cCredential(id=0, community=c) for c in options["community"]]
+        worker = threading.Thread(target=job_execute, args=(run.job_id,), name=f"discover-{run.job_id}")
+        worker.start()
+        self._progress(run.job_id, worker)
+        worker.join()
+        job = Job.objects.get(pk=run.job_id)
+        run = DiscoveryRun.objects.get(pk=run.pk)
+        if options["json"]:
+            document = {
+                "run": run.pk, "job": job.pk, "status": job.status, "dry_run": run.dry_run, "site": site.slug,
+                "summary": run.summary, "error": job.error.splitlines()[0] if job.error else None,
+                "hosts": [
+                    {k: h.get(k) for k in ("address", "device_id", "name", "kind", "manufacturer", "model",
+                                           "platform", "version", "serial", "action")}
+                    for h in (job.result or {}).get("hosts", [])
+                ],
+            }
+            self.stdout.write(json.dumps(document, indent=2, ensure_ascii=False))
+        else:
+            for h in (job.result or {}).get("hosts", []):
+                self.stdout.write(f"{h['address']:<16} {h['action']:<10} {h.get('name') or '':<30} "
+                                  f"{h.get('kind') or '':<14} {h.get('manufacturer') or ''} {h.get('model') or ''} "
+                                  f"{h.get('platform') or ''} {h.get('version') or ''}")
+            self.stdout.write(f"Run #{run.pk}: {job.status}. " + ", ".join(f"{n} {k}" for k, n in run.summary.items()))
+        if job.status not in ("completed",):
+            self.stderr.write(f"Discovery {job.status}: {job.error.splitlines()[0] if job.error else ''}")
+            sys.exit(1)
+
+    def _site(self, slug: str | None) -> Site:
+        if slug:
+            site = Site.objects.filter(slug=slug).first()
+            if site is None:
+                raise CommandError(f"No site with slug {slug!r}.")
+            return site
+        if Site.objects.count() == 1:
+            return Site.objects.get()
+        site, _ = Site.objects.get_or_create(slug="discovered", defaults={"name": "Discovered"})
+        return site
+
+    def _progress(self, job_id: int, worker: threading.Thread) -> None:
+        """A progress bar on stderr (stdout stays clean for --json)."""
+        err = sys.stderr
+        shown = None
+        while worker.is_alive():
+            job = Job.objects.filter(pk=job_id).values("progress_done", "progress_total").first()
+            state = (job["progress_done"], job["progress_total"]) if job else None
+            if state and state != shown:
+                done, total = state[0], max(state[1], 1)
+                filled = int(30 * done / total)
+                err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} hosts")
+                err.flush()
+                shown = state
+            time.sleep(0.3)
+        if shown:
+            err.write("\n")
