@@ -72,6 +72,7 @@ def host_reconcile(*, facts: HostFacts, site: Site, source: str, dry_run: bool =
             return _reconcile_once(facts=facts, site=site, source=source, dry_run=dry_run,
                                    seen_at=seen_at or timezone.now())
         except IntegrityError as exc:
+            reference_cache_clear()
             if attempt:
                 return Outcome(action="failed", error=f"conflicts with an existing device: {exc}"[:500])
     raise AssertionError("unreachable")
@@ -97,6 +98,7 @@ def _reconcile_once(*, facts, site, source, dry_run, seen_at) -> Outcome:
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
+        reference_cache_clear()
         outcome.device_id = outcome.device_id if outcome.action != "created" else None
     return outcome
 
@@ -106,30 +108,47 @@ def _reconcile_once(*, facts, site, source, dry_run, seen_at) -> Outcome:
 
 def device_match(*, site: Site, serial: str | None, manufacturer: str | None, macs: list[str],
                  engine_id: str | None, hostname: str | None, address: str | None) -> tuple[Device | None, str | None]:
-    """Find the device these identifiers describe, strongest identity first."""
-    devices = Device.objects.select_related("manufacturer")
+    """Find the device these identifiers describe, strongest identity first: one indexed query for the common
+    identities, and the MAC and IP-address tables only when those found nothing."""
+    candidates = Q(pk__in=[])
+    names: list[str] = []
     if serial and manufacturer:
-        found = devices.filter(serial=serial, manufacturer__name__iexact=manufacturer).first()
-        if found:
-            return found, "serial"
-    if macs:
-        found = devices.filter(interfaces__mac_address__in=macs).order_by("pk").first()
-        if found:
-            return found, "mac"
+        candidates |= Q(serial=serial)
     if engine_id:
-        found = devices.filter(snmp_engine_id=engine_id, site=site).first()
-        if found:
-            return found, "engine_id"
+        candidates |= Q(snmp_engine_id=engine_id, site=site)
     if hostname:
-        found = devices.filter(site=site, name__iexact=hostname).first() or devices.filter(
-            site=site, name__iexact=hostname.split(".")[0]).first()
-        if found:
-            return found, "hostname"
-    if address and _is_ip(address):
-        found = devices.filter(Q(primary_ip=address) | Q(management_ip=address)).order_by("pk").first() or \
-            devices.filter(ip_addresses__address=address).order_by("pk").first()
-        if found:
-            return found, "ip"
+        short = hostname.split(".")[0]
+        names = list(dict.fromkeys([hostname, hostname.lower(), short, short.lower()]))
+        candidates |= Q(site=site, name__in=names)
+    ip = address if address and _is_ip(address) else None
+    if ip:
+        candidates |= Q(primary_ip=ip) | Q(management_ip=ip)
+    found = list(Device.objects.filter(candidates).select_related("manufacturer").order_by("pk")[:50])
+    if serial and manufacturer:
+        for device in found:
+            if device.serial == serial and device.manufacturer and device.manufacturer.name.lower() == \
+                    manufacturer.lower():
+                return device, "serial"
+    if macs:
+        device = Device.objects.select_related("manufacturer").filter(
+            interfaces__mac_address__in=macs).order_by("pk").first()
+        if device:
+            return device, "mac"
+    if engine_id:
+        for device in found:
+            if device.snmp_engine_id == engine_id and device.site_id == site.pk:
+                return device, "engine_id"
+    if names:
+        for device in found:
+            if device.site_id == site.pk and device.name in names:
+                return device, "hostname"
+    if ip:
+        for device in found:
+            if ip in (device.primary_ip, device.management_ip):
+                return device, "ip"
+        device = Device.objects.select_related("manufacturer").filter(ip_addresses__address=ip).order_by("pk").first()
+        if device:
+            return device, "ip"
     return None, None
 
 
@@ -174,7 +193,7 @@ def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source
         for name_, value in wanted.items():
             if value is not None:
                 setattr(device, name_, value)
-        device.full_clean(validate_unique=False)
+        _validate(device)
         device.save()
         outcome.action = "created"
         outcome.changes = {k: [None, _plain(v)] for k, v in wanted.items() if v is not None}
@@ -191,27 +210,43 @@ def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source
     for name_, value in wanted.items():
         if value is None or name_ in locked:
             continue
-        current = getattr(device, name_)
+        is_relation = hasattr(value, "pk")
+        # Compare foreign keys by id: loading the related row for every host would cost a query each.
+        current = getattr(device, f"{name_}_id") if is_relation else getattr(device, name_)
         if person_owned and current not in (None, ""):
             continue  # a person's value wins; discovery only fills blanks
         if name_ == "serial" and current and device.manufacturer_id and manufacturer and \
                 device.manufacturer_id != manufacturer.pk:
             continue
-        if _plain(current) != _plain(value):
-            changes[name_] = [_plain(current), _plain(value)]
+        if (current != value.pk) if is_relation else (current != value):
+            changes[name_] = [_plain(getattr(device, name_)) if current is not None else None, _plain(value)]
             setattr(device, name_, value)
-    if device.hardware_model_id and device.manufacturer_id and device.hardware_model.manufacturer_id != \
-            device.manufacturer_id:
+    if "manufacturer" in changes and device.hardware_model_id and "hardware_model" not in changes and \
+            device.hardware_model.manufacturer_id != device.manufacturer_id:
         device.hardware_model = None  # a stale model of another maker would fail validation
-    device.last_seen = seen_at
     if device.first_seen is None:
         device.first_seen = seen_at
-    device.full_clean(validate_unique=False)
-    device.save()
+        changes.setdefault("first_seen", [None, seen_at.isoformat()])
     if changes:
+        device.last_seen = seen_at
+        _validate(device)
+        device.save()
         outcome.action = "updated"
-        outcome.changes = changes
+        outcome.changes = {k: v for k, v in changes.items() if k != "first_seen"} or changes
+        if set(outcome.changes) == {"first_seen"}:
+            outcome.action = "unchanged"
+    else:
+        # A sighting is not a change: no history entry per device per run.
+        Device.objects.filter(pk=device.pk).update(last_seen=seen_at)
+        device.last_seen = seen_at
     return device
+
+
+def _validate(device: Device) -> None:
+    """Field and cross-field rules. Foreign keys come from rows we just read, and unique constraints are enforced
+    by the database (a lost race is retried), so skip the queries full_clean would make for them."""
+    device.clean_fields(exclude=["site", "location", "manufacturer", "hardware_model", "platform"])
+    device.clean()
 
 
 def _plain(value: Any) -> Any:
@@ -238,10 +273,31 @@ def _free_name(site: Site, wanted: str) -> str:
     raise IntegrityError(f"no free name for {wanted}")
 
 
+_REF_CACHE: dict[tuple[str, ...], Any] = {}
+
+
+def reference_cache_clear() -> None:
+    _REF_CACHE.clear()
+
+
+def _cached(key: tuple[str, ...], load):
+    """Manufacturers, platforms and models repeat across thousands of hosts: look each up once per process."""
+    value = _REF_CACHE.get(key)
+    if value is None:
+        value = load()
+        if value is not None and len(_REF_CACHE) < 50_000:
+            _REF_CACHE[key] = value
+    return value
+
+
 def _manufacturer(name: str | None) -> Manufacturer | None:
     if not name:
         return None
     name = name.strip()[:100]
+    return _cached(("maker", name.lower()), lambda: _manufacturer_load(name))
+
+
+def _manufacturer_load(name: str) -> Manufacturer:
     found = Manufacturer.objects.filter(name__iexact=name).first()
     if found:
         return found
@@ -253,6 +309,10 @@ def _platform(name: str | None, manufacturer: Manufacturer | None) -> Platform |
     if not name:
         return None
     name = name.strip()[:100]
+    return _cached(("platform", name.lower()), lambda: _platform_load(name, manufacturer))
+
+
+def _platform_load(name: str, manufacturer: Manufacturer | None) -> Platform:
     found = Platform.objects.filter(name__iexact=name).first()
     if found:
         return found
@@ -264,6 +324,11 @@ def _hardware_model(manufacturer: Manufacturer | None, model: str | None, kind: 
     if not (manufacturer and model):
         return None
     model = model.strip()[:100]
+    return _cached(("model", str(manufacturer.pk), model.lower()), lambda: _hardware_model_load(manufacturer, model,
+                                                                                                kind))
+
+
+def _hardware_model_load(manufacturer: Manufacturer, model: str, kind: str | None) -> HardwareModel:
     found = HardwareModel.objects.filter(manufacturer=manufacturer, model__iexact=model).first()
     if found:
         return found

@@ -7,5 +7,9 @@ from inventory import models as m
 for model in (m.Site, m.Location, m.Manufacturer, m.HardwareModel, m.Platform, m.Tag, m.Interface, m.IPAddress,
               m.InstalledSoftware, m.Dependency):
     auditlog.register(model, exclude_fields=["created", "last_updated"])
-auditlog.register(m.Device, exclude_fields=["created", "last_updated"], m2m_fields={"tags"})
+# last_seen is a sighting that changes on every discovery run, not a change anyone needs in the history.
+auditlog.register(m.Device, exclude_fields=["created", "last_updated", "last_seen"], m2m_fields={"tags"})
 auditlog.register(m.Application, exclude_fields=["created", "last_updated"], m2m_fields={"devices", "tags"})
+# Lifecycle catalogue and policies are audited; findings are derived data, recomputed by a logged job instead.
+for model in (m.LifecycleProduct, m.LifecycleCycle, m.HardwareNotice, m.VersionMapping, m.LifecyclePolicy):
+    auditlog.register(model, exclude_fields=["created", "last_updated"])
