@@ -3,3 +3,7 @@ from django.apps import AppConfig
 
 class MigrationPlansConfig(AppConfig):
     name = "migration_plans"
+    verbose_name = "Migration plans"
+
+    def ready(self) -> None:
+        from migration_plans import audit  # noqa: F401  (registers models with the audit history)

@@ -1,0 +1,124 @@
+"""Wave RAG derivation, manual override, item state machine, approval and dependency warnings."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from auditlog.models import LogEntry
+from django.core.exceptions import ValidationError
+
+from migration_plans import selectors, services
+from migration_plans.choices import ItemStateChoices, RagChoices, WaveStatusChoices
+from migration_plans.models import Programme, Wave, WaveItem
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+TODAY = date(2026, 11, 23)
+
+
+def make_wave(items=4, start=TODAY - timedelta(days=10), end=TODAY + timedelta(days=10), approved=True, **kw):
+    programme = Programme.objects.create(name=f"P{Programme.objects.count()}", slug=f"p{Programme.objects.count()}")
+    wave = Wave.objects.create(programme=programme, name="Wave 1", kind="desktop_replacement", planned_start=start,
+                               planned_end=end, **kw)
+    model = f.HardwareModelFactory(kind="desktop")
+    for _ in range(items):
+        WaveItem.objects.create(wave=wave, device=f.DeviceFactory(kind="desktop"), strategy="replace",
+                                target_hardware_model=model)
+    if approved:
+        user = f.UserFactory()
+        wave.approved_by, wave.approved_at = user, wave.created
+        wave.save()
+    return wave
+
+
+def set_states(wave, *states):
+    for item, state in zip(wave.items.order_by("pk"), states, strict=False):
+        WaveItem.objects.filter(pk=item.pk).update(state=state)
+
+
+def test_red_when_not_scheduled():
+    wave = make_wave(start=None, end=None, approved=False)
+    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.RED
+    assert "Not scheduled" in selectors.wave_rag(wave, today=TODAY).reason
+    empty = make_wave(items=0)
+    assert selectors.wave_rag(empty, today=TODAY).value == RagChoices.RED
+
+
+def test_green_on_track_amber_behind_red_overdue_blue_done():
+    wave = make_wave()
+    set_states(wave, "done", "done", "in_progress", "ready")  # half the time used, half done
+    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.GREEN
+    set_states(wave, "planned", "planned", "planned", "planned")
+    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.AMBER  # 50% of time, 0% done
+    assert selectors.wave_rag(wave, today=TODAY + timedelta(days=11)).value == RagChoices.RED  # past its end
+    set_states(wave, "done", "done", "done", "done")
+    assert selectors.wave_rag(wave, today=TODAY + timedelta(days=11)).value == RagChoices.BLUE
+
+
+def test_failed_items_put_a_wave_at_risk():
+    wave = make_wave(start=TODAY + timedelta(days=1), end=TODAY + timedelta(days=30))
+    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.GREEN
+    set_states(wave, "failed")
+    rag = selectors.wave_rag(wave, today=TODAY)
+    assert rag.value == RagChoices.AMBER and "failed" in rag.reason
+
+
+def test_unapproved_wave_that_should_have_started_is_amber():
+    wave = make_wave(approved=False)
+    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.AMBER
+
+
+def test_override_needs_a_reason_wins_and_is_audited():
+    wave = make_wave()
+    with pytest.raises(ValidationError):
+        services.wave_rag_override(wave=wave, rag=RagChoices.GREEN, reason=" ")
+    set_states(wave, "planned", "planned", "planned", "planned")
+    services.wave_rag_override(wave=wave, rag=RagChoices.GREEN, reason="Supplier confirmed delivery")
+    rag = selectors.wave_rag(wave, today=TODAY)
+    assert (rag.value, rag.derived, rag.overridden) == (RagChoices.GREEN, RagChoices.AMBER, True)
+    entry = LogEntry.objects.get_for_object(wave).filter(action=LogEntry.Action.UPDATE).latest("timestamp")
+    assert entry.changes_dict["rag_override"][1] == RagChoices.GREEN
+
+
+def test_item_state_machine():
+    wave = make_wave(items=1)
+    item = wave.items.get()
+    with pytest.raises(ValidationError, match="cannot go from Planned to Done"):
+        services.wave_item_transition(item=item, to_state=ItemStateChoices.DONE)
+    for state in ("ready", "in_progress", "validated", "done"):
+        services.wave_item_transition(item=item, to_state=state)
+    assert WaveItem.objects.get().state == "done"
+    services.wave_item_transition(item=item, to_state=ItemStateChoices.ROLLED_BACK)
+    assert services.wave_complete_if_done(wave=wave).status != WaveStatusChoices.COMPLETED
+
+
+def test_approval_requires_items_and_dates_and_schedules_the_wave():
+    empty = make_wave(items=0, approved=False)
+    with pytest.raises(ValidationError):
+        services.wave_approve(wave=empty, user=f.UserFactory())
+    wave = make_wave(approved=False)
+    services.wave_approve(wave=wave, user=f.UserFactory())
+    assert wave.is_approved and wave.status == WaveStatusChoices.SCHEDULED
+
+
+def test_bulk_add_skips_devices_already_in_the_wave():
+    wave = make_wave(items=0)
+    devices = [f.DeviceFactory(kind="server") for _ in range(3)]
+    assert services.wave_items_add(wave=wave, devices=devices, strategy="rehost", target_provider="Azure") == \
+        {"added": 3, "skipped": 0}
+    assert services.wave_items_add(wave=wave, devices=devices, strategy="rehost", target_provider="Azure") == \
+        {"added": 0, "skipped": 3}
+
+
+def test_dependency_warnings_for_later_wave_or_no_wave():
+    early = make_wave(items=0)
+    late = make_wave(items=0, start=TODAY + timedelta(days=60), end=TODAY + timedelta(days=90))
+    web, db, auth = f.DeviceFactory(name="web"), f.DeviceFactory(name="db"), f.DeviceFactory(name="auth")
+    f.DependencyFactory(source_device=web, target_device=db, port=1433)
+    f.DependencyFactory(source_device=web, target_device=auth, port=389)
+    services.wave_items_add(wave=early, devices=[web], strategy="rehost", target_provider="Azure")
+    services.wave_items_add(wave=late, devices=[db], strategy="rehost", target_provider="Azure")
+    warnings = selectors.wave_dependency_warnings(early)
+    assert any("db" in w and "later" in w for w in warnings)
+    assert any("auth" in w and "no wave" in w for w in warnings)
