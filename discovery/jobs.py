@@ -45,7 +45,7 @@ class DiscoveryJob(JobRunner):
     time_limit = 4 * 3600
 
     def run(self, *, run_id: int, credential_ids: list[int] | None = None, port: int | None = None,
-            **_: Any) -> dict:
+            verify_items: list[int] | None = None, **_: Any) -> dict:
         run = DiscoveryRun.objects.select_related("scope", "site").get(pk=run_id)
         scope = run.scope
         targets = parse_and_expand(run.targets, exclusions=scope.exclusions if scope else "",
@@ -104,12 +104,35 @@ class DiscoveryJob(JobRunner):
         run.summary = summary
         run.save(update_fields=["summary"])
         self.log("Summary: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
+        if verify_items and not run.dry_run:
+            self._verify_items(run, verify_items)
         reachable = len(resolved) - summary[HostResultActionChoices.UNREACHABLE]
         if resolved and reachable == 0:
             raise JobFailed(f"No host answered: all {len(resolved)} addresses were unreachable.")
         return {"run_id": run.pk, "summary": summary, "hosts": hosts, "dry_run": run.dry_run}
 
     # --- steps ---
+
+    def _verify_items(self, run: DiscoveryRun, item_ids: list[int]) -> None:
+        """After a playbook run: items whose device answered again are done; the others stay validated."""
+        from migration_plans.choices import ItemStateChoices
+        from migration_plans.models import WaveItem
+        from migration_plans.services import wave_complete_if_done, wave_item_walk
+
+        answered = set(run.host_results.filter(reachable=True).exclude(action=HostResultActionChoices.FAILED)
+                       .values_list("device_id", flat=True))
+        waves = set()
+        for item in WaveItem.objects.filter(pk__in=item_ids, state=ItemStateChoices.VALIDATED):
+            if item.device_id in answered:
+                wave_item_walk(item=item, to_state=ItemStateChoices.DONE,
+                               result=f"verified by discovery run #{run.pk}")
+                waves.add(item.wave)
+            else:
+                WaveItem.objects.filter(pk=item.pk).update(
+                    last_result=f"not verified: discovery run #{run.pk} could not reach it")
+                self.log(f"{item}: not verified, the device did not answer", level=JobLogLevelChoices.WARNING)
+        for wave in waves:
+            wave_complete_if_done(wave=wave)
 
     def _credentials(self, scope, credential_ids: list[int]) -> tuple[list, list]:
         creds: list[Credential] = []

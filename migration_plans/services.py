@@ -107,3 +107,58 @@ def wave_complete_if_done(*, wave: Wave) -> Wave:
         wave.status = WaveStatusChoices.COMPLETED
         object_save(instance=wave)
     return wave
+
+
+@transaction.atomic
+def wave_item_walk(*, item: WaveItem, to_state: str, result: str = "", allow_from_failed: bool = False) -> WaveItem:
+    """Walk an item forward through every intermediate state to `to_state` (each step audited), or fail it."""
+    from migration_plans.jobs import PATH
+
+    if to_state in (ItemStateChoices.FAILED, ItemStateChoices.ROLLED_BACK) or to_state == item.state:
+        return wave_item_transition(item=item, to_state=to_state, result=result)
+    if item.state in (ItemStateChoices.FAILED, ItemStateChoices.ROLLED_BACK):
+        if not allow_from_failed:
+            return item
+        wave_item_transition(item=item, to_state=ItemStateChoices.PLANNED)
+    if item.state not in PATH or to_state not in PATH or PATH.index(to_state) <= PATH.index(item.state):
+        if result:
+            WaveItem.objects.filter(pk=item.pk).update(last_result=result[:500])
+        return item
+    for state in PATH[PATH.index(item.state) + 1 : PATH.index(to_state) + 1]:
+        wave_item_transition(item=item, to_state=state, result=result if state == to_state else "")
+    return item
+
+
+@transaction.atomic
+def playbook_run_start(*, wave: Wave, playbook: str, items: Iterable[WaveItem] | None = None, check_mode: bool = False,
+                       credential=None, extravars: dict | None = None, user=None, started_by: str = ""):
+    """Start a playbook run against (some of) a wave's items, as a job. The wave must be approved."""
+    from estate.jobs import job_enqueue
+    from migration_plans.choices import PlaybookChoices
+    from migration_plans.models import PlaybookRun
+    from migration_plans.runner import _SECRET_KEY_NAME
+
+    if not wave.is_approved:
+        raise ValidationError("Approve the wave before running its playbooks.")
+    if playbook not in PlaybookChoices.values:
+        raise ValidationError({"playbook": "Unknown playbook."})
+    extravars = dict(extravars or {})
+    for key in extravars:
+        if _SECRET_KEY_NAME.search(str(key)):
+            raise ValidationError({"extravars": f"{key!r} looks like a secret: pass secrets as a credential."})
+    chosen = list(items) if items is not None else list(wave.items.filter(device__isnull=False))
+    if any(i.wave_id != wave.pk for i in chosen):
+        raise ValidationError("Items must belong to this wave.")
+    if not chosen:
+        raise ValidationError("The wave has no device items to run against.")
+    if credential is not None and credential.kind not in ("ssh_password", "ssh_key"):
+        raise ValidationError({"credential": "Choose an SSH credential."})
+    name = f"{PlaybookChoices(playbook).label} on {wave}{' (check mode)' if check_mode else ''}"
+    job = job_enqueue(kind="playbook", name=name, user=user, started_by=started_by)
+    run = PlaybookRun.objects.create(wave=wave, job=job, playbook=playbook, check_mode=check_mode,
+                                     credential=credential, extravars=extravars, item_ids=[i.pk for i in chosen])
+    job.kwargs = {"playbook_run_id": run.pk}
+    job.save(update_fields=["kwargs"])
+    if not check_mode:
+        wave_start(wave=wave)
+    return run
