@@ -15,7 +15,10 @@ urlpatterns = [
     path("user/tokens/", core.token_list, name="token_list"),
     path("user/tokens/<int:pk>/delete/", core.token_delete, name="token_delete"),
     path("changelog/", core.changelog, name="changelog"),
+    path("", include("estate.jobs.urls")),  # jobs/, schedules/, blackout-windows/
     path("inventory/", include("inventory.urls")),
+    path("discovery/", include("discovery.urls")),
+    path("programme/", include("migration_plans.urls")),
     path("api/", include(api_urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

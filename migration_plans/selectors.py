@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -139,3 +139,87 @@ def wave_dependency_warnings(wave: Wave) -> list[str]:
             warnings.append(f"{dep.source_object} depends on {dep.target_object}{port}, which moves later "
                             f"in {later} ({later.planned_start:%d/%m/%Y}).")
     return warnings
+
+
+def programme_dashboard(*, programme: Programme | None = None, today: date | None = None) -> dict:
+    """What a council's programme report shows: every wave with RAG and progress, budget against actual spend,
+    savings, and a burndown of unsupported or ageing kit remaining against plan."""
+    from django.db.models import Sum
+
+    from migration_plans.models import BudgetLine, SavingsForecast
+
+    today = today or timezone.localdate()
+    waves = wave_list().order_by("planned_start", "name")
+    budgets = BudgetLine.objects.all()
+    savings = SavingsForecast.objects.all()
+    if programme is not None:
+        waves, budgets, savings = (waves.filter(programme=programme), budgets.filter(programme=programme),
+                                   savings.filter(programme=programme))
+    rows = []
+    for wave in waves:
+        progress = wave_progress(wave)
+        rows.append({"wave": wave, "progress": progress, "rag": wave_rag(wave, today=today, progress=progress)})
+    rag_counts = {value: sum(1 for r in rows if r["rag"].value == value) for value in RagChoices.values}
+    budget_rows = list(budgets.values("financial_year", "category").annotate(planned=Sum("planned"),
+                                                                             actual=Sum("actual"))
+                       .order_by("financial_year", "category"))
+    for row in budget_rows:
+        row["variance"] = (row["planned"] or 0) - (row["actual"] or 0)
+    savings_rows = list(savings.values("financial_year").annotate(forecast=Sum("forecast"), realised=Sum("realised"))
+                        .order_by("financial_year"))
+    totals = budgets.aggregate(planned=Sum("planned"), actual=Sum("actual"))
+    return {
+        "waves": rows, "rag_counts": rag_counts, "budget_rows": budget_rows, "savings_rows": savings_rows,
+        "budget_planned": totals["planned"] or 0, "budget_actual": totals["actual"] or 0,
+        "savings_forecast": sum((r["forecast"] or 0) for r in savings_rows),
+        "savings_realised": sum((r["realised"] or 0) for r in savings_rows),
+        "burndown": burndown(programme=programme, today=today),
+    }
+
+
+def burndown(*, programme: Programme | None = None, today: date | None = None, months: int = 18) -> list[dict]:
+    """Month by month: unsupported or ageing devices still to deal with — actual, and as planned by wave end dates.
+
+    "Unsupported or ageing" means a device with a lifecycle finding (when the lifecycle app has run), else a device
+    in a wave. A device counts as dealt with once a wave item for it is done (actual) or its wave's planned end has
+    passed (plan).
+    """
+    from inventory.models import Device
+
+    today = today or timezone.localdate()
+    try:
+        from inventory.models import Finding
+
+        flagged = set(Finding.objects.values_list("device_id", flat=True).distinct())
+    except ImportError:
+        flagged = set()
+    items = WaveItem.objects.filter(device__isnull=False).exclude(wave__status=WaveStatusChoices.CANCELLED)
+    if programme is not None:
+        items = items.filter(wave__programme=programme)
+    item_rows = list(items.values_list("device_id", "state", "last_updated", "wave__planned_end"))
+    if not flagged:
+        flagged = {r[0] for r in item_rows}
+    flagged &= set(Device.objects.filter(pk__in=flagged).values_list("pk", flat=True))
+    done_at: dict[int, date] = {}
+    planned_at: dict[int, date] = {}
+    for device_id, state, updated, planned_end in item_rows:
+        if device_id not in flagged:
+            continue
+        if state == ItemStateChoices.DONE:
+            d = timezone.localtime(updated).date()
+            done_at[device_id] = min(done_at.get(device_id, d), d)
+        if planned_end:
+            planned_at[device_id] = min(planned_at.get(device_id, planned_end), planned_end)
+    start = (programme.start_date if programme and programme.start_date else today).replace(day=1)
+    points = []
+    month = start
+    for _ in range(months):
+        nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = nxt - timedelta(days=1)
+        points.append({
+            "month": month.strftime("%b %Y"),
+            "planned": len(flagged) - sum(1 for d in planned_at.values() if d <= end),
+            "actual": (len(flagged) - sum(1 for d in done_at.values() if d <= end)) if month <= today else None,
+        })
+        month = nxt
+    return points

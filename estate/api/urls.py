@@ -9,4 +9,8 @@ urlpatterns = [
     path("status/", views.status_view, name="api-status"),
     path("core/", include("estate.api.core_urls")),
     path("inventory/", include("inventory.api.urls")),
+    path("lifecycle/", include("inventory.api.lifecycle_urls")),
+    path("discovery/", include("discovery.api.urls")),
+    path("jobs/", include("estate.api.jobs_urls")),
+    path("migration-plans/", include("migration_plans.api.urls")),
 ]
