@@ -88,7 +88,7 @@ class DiscoveryJob(JobRunner):
                     break
             self.check_cancelled()
 
-        summary = {a: 0 for a in HostResultActionChoices.values}
+        summary = dict.fromkeys(HostResultActionChoices.values, 0)
         results: list[HostResult] = []
         hosts: list[dict[str, Any]] = []
         for done, (address, _target) in enumerate(resolved, start=1):
@@ -248,7 +248,8 @@ class DiscoveryJob(JobRunner):
         result = HostResult(
             run=run, address=address, port=port, reachable=True, method=method, credential_id=credential_id,
             device_id=outcome.device_id, action=outcome.action if not host_key_changed else
-            HostResultActionChoices.FAILED, error="; ".join(errors + [outcome.error] if outcome.error else errors)[:2000],
+            HostResultActionChoices.FAILED,
+            error="; ".join([*errors, outcome.error] if outcome.error else errors)[:2000],
             changes=outcome.changes, facts=_summary_facts(facts),
         )
         host = {

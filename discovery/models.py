@@ -65,9 +65,9 @@ class Credential(ChangeLoggedModel):
 
     def clean(self) -> None:
         errors = {}
-        if self.kind in (CredentialKindChoices.SSH_PASSWORD, CredentialKindChoices.SSH_KEY, CredentialKindChoices.SNMP_V3):
-            if not self.username:
-                errors["username"] = "This kind of credential needs a username."
+        needs_user = (CredentialKindChoices.SSH_PASSWORD, CredentialKindChoices.SSH_KEY, CredentialKindChoices.SNMP_V3)
+        if self.kind in needs_user and not self.username:
+            errors["username"] = "This kind of credential needs a username."
         if self.kind == CredentialKindChoices.SNMP_V3:
             level = self.security_level or SnmpSecurityLevelChoices.NO_AUTH_NO_PRIV
             self.security_level = level

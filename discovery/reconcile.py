@@ -27,8 +27,17 @@ from inventory.choices import (
     DiscoverySourceChoices,
     InterfaceTypeChoices,
 )
-from inventory.models import Dependency, Device, HardwareModel, InstalledSoftware, Interface, IPAddress, Manufacturer, \
-    Platform, Site
+from inventory.models import (
+    Dependency,
+    Device,
+    HardwareModel,
+    InstalledSoftware,
+    Interface,
+    IPAddress,
+    Manufacturer,
+    Platform,
+    Site,
+)
 from inventory.models.devices import normalise_mac
 
 # Devices a person entered or imported: discovery fills their blanks but never overwrites their values.
@@ -372,7 +381,8 @@ def _apply_interfaces(device: Device, interfaces: tuple[InterfaceFact, ...], out
         if mac in ("00:00:00:00:00:00",):
             mac = ""
         iface = existing.get(name)
-        kind = _IF_TYPES.get(fact.type or "", InterfaceTypeChoices.OTHER if fact.type else InterfaceTypeChoices.ETHERNET)
+        default = InterfaceTypeChoices.OTHER if fact.type else InterfaceTypeChoices.ETHERNET
+        kind = _IF_TYPES.get(fact.type or "", default)
         if iface is None:
             if mac in used_macs:
                 mac = ""  # sub-interfaces share their parent's MAC: the MAC identifies one interface

@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from discovery.models import SECRET_FIELDS, Credential, CredentialSet, CredentialSetMember, DiscoveryRun, HostKey, \
-    Scope
+from discovery.models import SECRET_FIELDS, Credential, CredentialSet, CredentialSetMember, DiscoveryRun, HostKey, Scope
 from discovery.secrets import PLACEHOLDER, encrypt_secrets
 from discovery.targets import TargetError, parse_and_expand
 from estate.jobs import job_enqueue
@@ -56,7 +55,8 @@ def credential_set_save(*, credential_set: CredentialSet, credentials: Sequence[
     object_save(instance=credential_set)
     credential_set.members.all().delete()
     CredentialSetMember.objects.bulk_create(
-        [CredentialSetMember(credential_set=credential_set, credential=c, position=i) for i, c in enumerate(credentials)]
+        [CredentialSetMember(credential_set=credential_set, credential=c, position=i)
+         for i, c in enumerate(credentials)]
     )
     return credential_set
 
@@ -76,7 +76,7 @@ def discovery_run_start(*, site: Site, scope: Scope | None = None, targets: str 
     name = f"Discover {scope.name}" if scope else f"Discover {targets.splitlines()[0][:60] if targets else ''}"
     kwargs = {"credential_ids": list(credential_ids), "port": port, **(extra or {})}
     job = job_enqueue(kind="discovery", name=name, user=user, started_by=started_by,
-                      queue=queue or f"site-{site.slug}" if settings.ESTATE_JOB_BACKEND == "celery" else "default",
+                      queue=queue or (f"site-{site.slug}" if settings.ESTATE_JOB_BACKEND == "celery" else "default"),
                       **kwargs)
     run = DiscoveryRun.objects.create(job=job, scope=scope, site=site, targets=targets, dry_run=dry_run)
     job.kwargs = {**job.kwargs, "run_id": run.pk}
@@ -120,3 +120,28 @@ def host_key_retrust(*, host_key: HostKey) -> HostKey:
     host_key.mismatch_seen = None
     host_key.save()
     return host_key
+
+
+@transaction.atomic
+def credential_secrets_rotate() -> int:
+    """Re-encrypt every credential's secrets with the first key of ESTATE_SECRETS_KEYS; all or nothing.
+
+    Raises SecretsError naming the credentials no configured key can decrypt (then nothing is changed).
+    """
+    from cryptography.fernet import InvalidToken
+
+    from discovery.secrets import SecretsError, rotate_token
+
+    rotated, unreadable = 0, []
+    for credential in Credential.objects.select_for_update().exclude(secret_data="").order_by("pk"):
+        try:
+            token = rotate_token(credential.secret_data)
+        except InvalidToken:  # no configured key opens it: report the credential, never the token
+            unreadable.append(credential.name)
+            continue
+        # A plain column update: the ciphertext is not in the audit history, and nothing else changed.
+        Credential.objects.filter(pk=credential.pk).update(secret_data=token)
+        rotated += 1
+    if unreadable:
+        raise SecretsError("no key in ESTATE_SECRETS_KEYS decrypts the secrets of: " + ", ".join(unreadable))
+    return rotated

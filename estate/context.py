@@ -39,7 +39,5 @@ def audit_context(*, actor: Any = None, request_id: str | None = None, remote_ad
 
 def audit_set_actor(user: Any) -> None:
     """Late-bind the actor: API token authentication happens after middleware has opened the context."""
-    try:
+    with contextlib.suppress(LookupError):
         auditlog_value.get()["actor"] = user
-    except LookupError:
-        pass

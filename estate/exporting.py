@@ -29,7 +29,8 @@ def dataset_build(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> t
     return data
 
 
-def export_response(*, headers: Sequence[str], rows: Iterable[Sequence[object]], fmt: str, basename: str) -> HttpResponse:
+def export_response(*, headers: Sequence[str], rows: Iterable[Sequence[object]], fmt: str,
+                    basename: str) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         raise ValueError(f"Unknown export format {fmt!r}: use csv or xlsx.")
     data = dataset_build(headers, rows)

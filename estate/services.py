@@ -43,7 +43,8 @@ def object_delete(*, instance: models.Model) -> None:
 
 
 @transaction.atomic
-def objects_bulk_update(*, queryset: models.QuerySet, changes: dict[str, Any], m2m_add: dict[str, Any] | None = None) -> int:
+def objects_bulk_update(*, queryset: models.QuerySet, changes: dict[str, Any],
+                        m2m_add: dict[str, Any] | None = None) -> int:
     """Apply the same field changes to many objects, one audited save each; all or nothing."""
     count = 0
     for obj in queryset.select_for_update():
@@ -67,7 +68,8 @@ def objects_bulk_delete(*, queryset: models.QuerySet) -> int:
 
 
 @transaction.atomic
-def token_create(*, user, description: str = "", write_enabled: bool = False, expires: datetime | None = None) -> tuple[Token, str]:
+def token_create(*, user, description: str = "", write_enabled: bool = False,
+                 expires: datetime | None = None) -> tuple[Token, str]:
     """Create a token and return it with its key: the only time the key is ever available."""
     key = Token.generate_key()
     token = Token.objects.create(

@@ -101,7 +101,8 @@ def estate_summary() -> dict:
         "charts": [
             {"id": "kind", "title": "Devices by kind", "label": "Kind", "param": "kind", "type": "bar",
              "rows": _count_rows(devices, "kind", DeviceKindChoices.choices)},
-            {"id": "site", "title": "Devices by site", "label": "Site", "param": "site", "type": "bar", "rows": by_site},
+            {"id": "site", "title": "Devices by site", "label": "Site", "param": "site", "type": "bar",
+             "rows": by_site},
             {"id": "status", "title": "Devices by status", "label": "Status", "param": "status", "type": "doughnut",
              "rows": _count_rows(devices, "status", DeviceStatusChoices.choices)},
         ],
@@ -123,7 +124,8 @@ def global_search(*, query: str, user) -> list[dict]:
         ("Sites", "inventory.view_site", Site.objects.filter(Q(name__icontains=query) | Q(slug__icontains=query)),
          "inventory:site_list"),
         ("Applications", "inventory.view_application",
-         Application.objects.filter(Q(name__icontains=query) | Q(owner__icontains=query)), "inventory:application_list"),
+         Application.objects.filter(Q(name__icontains=query) | Q(owner__icontains=query)),
+         "inventory:application_list"),
         ("IP addresses", "inventory.view_ipaddress", ip_address_list().filter(address__startswith=query)
          if _looks_like_ip_prefix(query) else IPAddress.objects.none(), "inventory:ipaddress_list"),
         ("Installed software", "inventory.view_installedsoftware",

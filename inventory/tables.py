@@ -136,8 +136,10 @@ class ApplicationTable(EstateTable):
 
 class DependencyTable(EstateTable):
     id = tables.Column(linkify=True, verbose_name="ID")
-    source_object = tables.Column(verbose_name="Source", orderable=False, linkify=lambda record: record.source_object.get_absolute_url())
-    target_object = tables.Column(verbose_name="Target", orderable=False, linkify=lambda record: record.target_object.get_absolute_url())
+    source_object = tables.Column(verbose_name="Source", orderable=False,
+                                  linkify=lambda record: record.source_object.get_absolute_url())
+    target_object = tables.Column(verbose_name="Target", orderable=False,
+                                  linkify=lambda record: record.target_object.get_absolute_url())
 
     class Meta(EstateTable.Meta):
         model = Dependency

@@ -107,7 +107,8 @@ class APITestCases:
 
         def test_create_without_permission_is_forbidden(self):
             before = self.model.objects.count()
-            response = self.client_for(perm(self.model, "view")).post(self.url, self.create_payloads()[0], format="json")
+            client = self.client_for(perm(self.model, "view"))
+            response = client.post(self.url, self.create_payloads()[0], format="json")
             self.assertEqual(response.status_code, 403, response.content)
             self.assertEqual(self.model.objects.count(), before)
 
