@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from discovery.choices import CredentialKindChoices, DiscoveryMethodChoices, HostResultActionChoices
 from discovery.classify import classify, load_rules
-from discovery.collectors.snmp import SnmpV2cCredential, SnmpV3Credential, snmp_inventory
+from discovery.collectors.snmp import SnmpV2cCredential, SnmpV3Credential, snmp_identify, snmp_inventory
 from discovery.collectors.ssh import SshCredential, ssh_collect
 from discovery.facts import HostFacts, facts_to_dict
 from discovery.models import Credential, DeviceAccess, DiscoveryRun, HostKey, HostResult
@@ -45,14 +45,15 @@ class DiscoveryJob(JobRunner):
     time_limit = 4 * 3600
 
     def run(self, *, run_id: int, credential_ids: list[int] | None = None, port: int | None = None,
-            verify_items: list[int] | None = None, **_: Any) -> dict:
+            verify_items: list[int] | None = None, mode: str = "inventory", **_: Any) -> dict:
+        """mode "inventory": full SNMP walk and SSH; "identify": a fast SNMP sweep of identity only."""
         run = DiscoveryRun.objects.select_related("scope", "site").get(pk=run_id)
         scope = run.scope
         targets = parse_and_expand(run.targets, exclusions=scope.exclusions if scope else "",
                                    limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
         snmp_creds, ssh_creds = self._credentials(scope, credential_ids or [])
         use_snmp = (scope.use_snmp if scope else True) and bool(snmp_creds)
-        use_ssh = (scope.use_ssh if scope else True) and bool(ssh_creds)
+        use_ssh = (scope.use_ssh if scope else True) and bool(ssh_creds) and mode != "identify"
         if not (use_snmp or use_ssh):
             raise JobFailed("No credentials to try: give the scope a credential set (or --community / "
                             "--credential-set on the command line).")
@@ -73,7 +74,7 @@ class DiscoveryJob(JobRunner):
         snmp_replies: dict[str, SnmpReply] = {}
         if use_snmp:
             snmp_targets = [(addr, t.port or options["snmp_port"]) for addr, t in resolved]
-            for reply in self._snmp(snmp_targets, snmp_creds, options):
+            for reply in self._snmp(snmp_targets, snmp_creds, options, identify=mode == "identify"):
                 snmp_replies[reply.address] = reply
             self.check_cancelled()
         ssh_replies: dict[str, SshReply] = {}
@@ -106,6 +107,13 @@ class DiscoveryJob(JobRunner):
         self.log("Summary: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
         if verify_items and not run.dry_run:
             self._verify_items(run, verify_items)
+        touched = [h["device_id"] for h in hosts if h.get("device_id")] + [
+            n["device_id"] for h in hosts for n in h.get("neighbours") or [] if n.get("device_id")]
+        if touched and not run.dry_run:
+            from inventory.services_lifecycle import findings_evaluate
+
+            findings = findings_evaluate(device_ids=touched)
+            self.log(f"Lifecycle findings re-evaluated for {len(set(touched))} device(s)", summary=str(findings)[:500])
         reachable = len(resolved) - summary[HostResultActionChoices.UNREACHABLE]
         if resolved and reachable == 0:
             raise JobFailed(f"No host answered: all {len(resolved)} addresses were unreachable.")
@@ -179,11 +187,17 @@ class DiscoveryJob(JobRunner):
                 resolved.append((address, target))
         return resolved
 
-    def _snmp(self, targets: list[tuple[str, int]], creds: list, options: dict) -> Iterable[SnmpReply]:
+    def _snmp(self, targets: list[tuple[str, int]], creds: list, options: dict, *, identify: bool
+              ) -> Iterable[SnmpReply]:
         async def gather() -> list[SnmpReply]:
             replies = []
-            async for reply in snmp_inventory(targets, creds, timeout=options["timeout"], retries=options["retries"],
-                                              concurrency=min(options["concurrency"], 64)):
+            if identify:  # large sweeps spread the decoding over both cores
+                stream = snmp_identify(targets, creds, timeout=options["timeout"], retries=options["retries"],
+                                       concurrency=options["concurrency"], processes=2 if len(targets) >= 256 else 1)
+            else:
+                stream = snmp_inventory(targets, creds, timeout=options["timeout"], retries=options["retries"],
+                                        concurrency=min(options["concurrency"], 64))
+            async for reply in stream:
                 replies.append(reply)
                 if len(replies) % PROGRESS_EVERY == 0:
                     await asyncio.to_thread(self._collect_progress, len(replies))

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         parser.add_argument("--site", help="Site slug the hosts belong to (default: the only site, or 'discovered')")
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing")
         parser.add_argument("--json", action="store_true", help="Print one JSON document describing every host")
+        parser.add_argument("--quick", action="store_true",
+                            help="Identification sweep only (system group and chassis over SNMP): fast, for big ranges")
 
     def handle(self, *args, **options):
         site = self._site(options["site"])
@@ -50,11 +52,14 @@ class Command(BaseCommand):
                 run = discovery_run_start(
                     site=site, targets="\n".join(options["targets"]), credential_ids=credential_ids,
                     port=options["port"], dry_run=options["dry_run"], started_by="cli", queue="cli",
+                    extra={"mode": "identify"} if options["quick"] else None,
                 )
+                # Ephemeral communities: in this process's memory only, consumed by the job when it starts. Set
+                # before the commit: the "eager" backend runs the job as the transaction commits.
+                EPHEMERAL_CREDENTIALS[run.job_id] = [SnmpV2cCredential(id=0, community=c)
+                                                     for c in options["community"]]
         except ValidationError as exc:
             raise CommandError("; ".join(m for msgs in exc.message_dict.values() for m in msgs)) from exc
-        # Ephemeral communities: in this process's memory only, consumed by the job when it starts.
-        EPHEMERAL_CREDENTIALS[run.job_id] = [SnmpV2cCredential(id=0, community=c) for c in options["community"]]
         worker = threading.Thread(target=job_execute, args=(run.job_id,), name=f"discover-{run.job_id}")
         worker.start()
         self._progress(run.job_id, worker)
