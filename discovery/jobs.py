@@ -22,7 +22,7 @@ from discovery.facts import HostFacts, facts_to_dict
 from discovery.models import Credential, DeviceAccess, DiscoveryRun, HostKey, HostResult
 from discovery.parsers import merge_facts, parse_snmp, parse_ssh
 from discovery.raw import SnmpReply, SshReply
-from discovery.reconcile import host_reconcile
+from discovery.reconcile import host_reconcile, reference_cache_clear
 from discovery.services import host_key_record
 from discovery.targets import Target, parse_and_expand
 from estate.choices import JobLogLevelChoices
@@ -44,10 +44,18 @@ class DiscoveryJob(JobRunner):
     kind = "discovery"
     time_limit = 4 * 3600
 
-    def run(self, *, run_id: int, credential_ids: list[int] | None = None, port: int | None = None,
-            verify_items: list[int] | None = None, mode: str = "inventory", **_: Any) -> dict:
-        """mode "inventory": full SNMP walk and SSH; "identify": a fast SNMP sweep of identity only."""
+    def run(self, *, run_id: int | None = None, scope_id: int | None = None, credential_ids: list[int] | None = None,
+            port: int | None = None, verify_items: list[int] | None = None, mode: str = "inventory",
+            **_: Any) -> dict:
+        """mode "inventory": full SNMP walk and SSH; "identify": a fast SNMP sweep of identity only.
+
+        Started by a person (run_id: the run exists) or by a schedule (scope_id: the run is made here)."""
+        if run_id is None:
+            run_id = self._run_for_scope(scope_id)
         run = DiscoveryRun.objects.select_related("scope", "site").get(pk=run_id)
+        # Manufacturers, platforms and models are cached for one run only: between runs a person may have renamed,
+        # merged or deleted them (a stale row would mismatch or point at nothing).
+        reference_cache_clear()
         scope = run.scope
         targets = parse_and_expand(run.targets, exclusions=scope.exclusions if scope else "",
                                    limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
@@ -120,6 +128,19 @@ class DiscoveryJob(JobRunner):
         return {"run_id": run.pk, "summary": summary, "hosts": hosts, "dry_run": run.dry_run}
 
     # --- steps ---
+
+    def _run_for_scope(self, scope_id: int | None) -> int:
+        from discovery.models import Scope
+
+        scope = Scope.objects.filter(pk=scope_id).select_related("site").first() if scope_id else None
+        if scope is None:
+            raise JobFailed("The scope of this schedule no longer exists.")
+        try:
+            parse_and_expand(scope.targets, exclusions=scope.exclusions, limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
+        except ValueError as exc:
+            raise JobFailed(f"The scope cannot be discovered: {exc}") from exc
+        run = DiscoveryRun.objects.create(job=self.job, scope=scope, site=scope.site, targets=scope.targets)
+        return run.pk
 
     def _verify_items(self, run: DiscoveryRun, item_ids: list[int]) -> None:
         """After a playbook run: items whose device answered again are done; the others stay validated."""
