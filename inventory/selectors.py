@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 
 from inventory.choices import DeviceKindChoices, DeviceStatusChoices
@@ -27,7 +28,9 @@ from inventory.models import (
 
 def device_list() -> QuerySet[Device]:
     # Only the joins shown in list columns: one query per page whatever the page size.
-    return Device.objects.select_related("site", "location", "manufacturer", "hardware_model", "platform")
+    return Device.objects.select_related(
+        "site", "location__site", "manufacturer", "hardware_model__manufacturer", "platform"
+    )
 
 
 def device_detail() -> QuerySet[Device]:
@@ -143,7 +146,7 @@ def global_search(*, query: str, user) -> list[dict]:
         count = len(objects) if len(objects) <= SEARCH_LIMIT else queryset.count()
         groups.append({
             "label": label, "count": count, "objects": objects[:SEARCH_LIMIT],
-            "more_url": f"{reverse(list_url)}?q={query}" if count > SEARCH_LIMIT else None,
+            "more_url": f"{reverse(list_url)}?{urlencode({'q': query})}" if count > SEARCH_LIMIT else None,
         })
     return groups
 

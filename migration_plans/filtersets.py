@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 
-from inventory.filtersets import NumberInFilter, SearchFilterSet
+from inventory.filtersets import IdMultipleFilter, NumberInFilter, SearchFilterSet, SlugMultipleFilter
 from inventory.models import Site
 from migration_plans.choices import (
     BudgetCategoryChoices,
@@ -28,7 +28,7 @@ class ProgrammeFilterSet(SearchFilterSet):
 
 class BudgetLineFilterSet(SearchFilterSet):
     search_fields = ("description__icontains",)
-    programme_id = django_filters.ModelMultipleChoiceFilter(queryset=Programme.objects.all(), field_name="programme",
+    programme_id = IdMultipleFilter(queryset=Programme.objects.all(), field_name="programme",
                                                             label="Programme")
     category = django_filters.MultipleChoiceFilter(choices=BudgetCategoryChoices.choices)
 
@@ -39,7 +39,7 @@ class BudgetLineFilterSet(SearchFilterSet):
 
 class SavingsForecastFilterSet(SearchFilterSet):
     search_fields = ("description__icontains",)
-    programme_id = django_filters.ModelMultipleChoiceFilter(queryset=Programme.objects.all(), field_name="programme",
+    programme_id = IdMultipleFilter(queryset=Programme.objects.all(), field_name="programme",
                                                             label="Programme")
 
     class Meta:
@@ -49,7 +49,7 @@ class SavingsForecastFilterSet(SearchFilterSet):
 
 class WaveFilterSet(SearchFilterSet):
     search_fields = ("name__icontains", "owner__icontains", "description__icontains")
-    programme_id = django_filters.ModelMultipleChoiceFilter(queryset=Programme.objects.all(), field_name="programme",
+    programme_id = IdMultipleFilter(queryset=Programme.objects.all(), field_name="programme",
                                                             label="Programme")
     kind = django_filters.MultipleChoiceFilter(choices=WaveKindChoices.choices)
     status = django_filters.MultipleChoiceFilter(choices=WaveStatusChoices.choices)
@@ -63,7 +63,7 @@ class WaveFilterSet(SearchFilterSet):
 
 class WaveWindowFilterSet(SearchFilterSet):
     search_fields = ("reason__icontains",)
-    wave_id = django_filters.ModelMultipleChoiceFilter(queryset=Wave.objects.all(), field_name="wave", label="Wave")
+    wave_id = IdMultipleFilter(queryset=Wave.objects.all(), field_name="wave", label="Wave")
     kind = django_filters.MultipleChoiceFilter(choices=WindowKindChoices.choices)
 
     class Meta:
@@ -73,11 +73,10 @@ class WaveWindowFilterSet(SearchFilterSet):
 
 class WaveItemFilterSet(SearchFilterSet):
     search_fields = ("device__name__icontains", "application__name__icontains", "notes__icontains")
-    wave_id = django_filters.ModelMultipleChoiceFilter(queryset=Wave.objects.all(), field_name="wave", label="Wave")
+    wave_id = IdMultipleFilter(queryset=Wave.objects.all(), field_name="wave", label="Wave")
     state = django_filters.MultipleChoiceFilter(choices=ItemStateChoices.choices)
     strategy = django_filters.MultipleChoiceFilter(choices=StrategyChoices.choices)
-    site = django_filters.ModelMultipleChoiceFilter(queryset=Site.objects.all(), field_name="device__site",
-                                                    to_field_name="slug", label="Site")
+    site = SlugMultipleFilter(queryset=Site.objects.all(), field_name="device__site", label="Site")
     device_id = NumberInFilter(field_name="device_id", label="Device ids (comma-separated)")
 
     class Meta:
@@ -87,7 +86,7 @@ class WaveItemFilterSet(SearchFilterSet):
 
 class PlaybookRunFilterSet(SearchFilterSet):
     search_fields = ("wave__name__icontains",)
-    wave_id = django_filters.ModelMultipleChoiceFilter(queryset=Wave.objects.all(), field_name="wave", label="Wave")
+    wave_id = IdMultipleFilter(queryset=Wave.objects.all(), field_name="wave", label="Wave")
     playbook = django_filters.MultipleChoiceFilter(choices=PlaybookChoices.choices)
 
     class Meta:
