@@ -21,11 +21,15 @@ NAV = (
         ("Import", "inventory:import", "inventory.add_device"),
     )),
     ("Lifecycle", (
+        ("Dashboard", "inventory:lifecycle_dashboard", "inventory.view_finding"),
         ("Findings", "inventory:finding_list", "inventory.view_finding"),
         ("Forecast", "inventory:lifecycle_forecast", "inventory.view_finding"),
         ("Catalogue", "inventory:lifecycleproduct_list", "inventory.view_lifecycleproduct"),
         ("Unmatched versions", "inventory:lifecycle_unmatched", "inventory.view_finding"),
         ("Policies", "inventory:lifecyclepolicy_list", "inventory.view_lifecyclepolicy"),
+        ("Cycles", "inventory:lifecyclecycle_list", "inventory.view_lifecyclecycle"),
+        ("Hardware notices", "inventory:hardwarenotice_list", "inventory.view_hardwarenotice"),
+        ("Version mappings", "inventory:versionmapping_list", "inventory.view_versionmapping"),
     )),
     ("Discovery", (
         ("Scopes", "discovery:scope_list", "discovery.view_scope"),
@@ -44,6 +48,7 @@ NAV = (
     ("Jobs", (
         ("Jobs", "job_list", "estate.view_job"),
         ("Schedules", "schedule_list", "estate.view_schedule"),
+        ("Blackout windows", "blackoutwindow_list", "estate.view_blackoutwindow"),
         ("Change log", "changelog", "auditlog.view_logentry"),
     )),
 )

@@ -166,12 +166,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "ICT estate inventory, discovery, lifecycle and migration waves.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema, Swagger UI and ReDoc need a login (session) or a token, like everything else.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"DeviceKindEnum": "inventory.choices.DeviceKindChoices",
+                            "RagEnum": "migration_plans.choices.RagChoices"},
 }
 
 DJANGO_TABLES2_TEMPLATE = "estate/table.html"
@@ -192,6 +195,8 @@ ESTATE_JOB_RUNNERS = {
     "test.sleep": "estate.jobs.builtin.SleepJob",
     "estate.prune_jobs": "estate.jobs.builtin.PruneJobsJob",
     "discovery": "discovery.jobs.DiscoveryJob",
+    "playbook": "migration_plans.jobs.PlaybookJob",
+    "lifecycle": "inventory.jobs.LifecycleJob",
 }
 ESTATE_RULES_DIRS = env_list("ESTATE_RULES_DIRS")
 CELERY_BROKER_URL = os.environ.get("ESTATE_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -68,3 +68,56 @@ class DependencySourceChoices(models.TextChoices):
     IMPORT = "import", "Imported"
     CONNECTIONS = "connections", "Observed TCP connections"
     LLDP = "lldp", "LLDP/CDP neighbours"
+
+
+# --- lifecycle (inventory/models/lifecycle.py) ---------------------------------------------------------------------
+
+
+class LifecycleKindChoices(models.TextChoices):
+    OS = "os", "Operating system"
+    FIRMWARE = "firmware", "Firmware / network OS"
+    APPLICATION = "application", "Application"
+    HYPERVISOR = "hypervisor", "Hypervisor"
+    PBX = "pbx", "PBX / call manager"
+
+
+class LifecycleOriginChoices(models.TextChoices):
+    SHIPPED = "shipped", "Shipped with Estate"
+    IMPORTED = "imported", "Imported"
+    MANUAL = "manual", "Entered by hand"
+
+
+class LifecycleConfidenceChoices(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+
+
+class FindingReasonChoices(models.TextChoices):
+    OS_END_OF_SUPPORT = "os_end_of_support", "OS out of security support"
+    OS_SECURITY_SUPPORT_ENDS_SOON = "os_security_support_ends_soon", "OS security support ends soon"
+    OS_EXTENDED_SUPPORT_ONLY = "os_extended_support_only", "OS on paid extended support only"
+    HARDWARE_END_OF_SUPPORT = "hardware_end_of_support", "Hardware out of vendor support"
+    HARDWARE_END_OF_SALE = "hardware_end_of_sale", "Hardware no longer sold"
+    WARRANTY_EXPIRED = "warranty_expired", "Warranty expired"
+    WARRANTY_EXPIRES_SOON = "warranty_expires_soon", "Warranty expires soon"
+    PAST_REPLACEMENT_CYCLE = "past_replacement_cycle", "Past its replacement cycle"
+    NOT_SEEN = "not_seen", "Not seen recently"
+    UNKNOWN_VERSION = "unknown_version", "Version not in the catalogue"
+    BELOW_MINIMUM_VERSION = "below_minimum_version", "Below the minimum approved version"
+
+
+class FindingSeverityChoices(models.TextChoices):
+    CRITICAL = "critical", "Critical"
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+    LOW = "low", "Low"
+    INFO = "info", "Info"
+
+
+class LifecyclePolicyRuleChoices(models.TextChoices):
+    REPLACEMENT_CYCLE = "replacement_cycle", "Replacement cycle (years after purchase)"
+    WARRANTY = "warranty", "Warranty (warn N days before it ends)"
+    NOT_SEEN = "not_seen", "Not seen for N days"
+    SUPPORT_WINDOW = "support_window", "OS security support ends within N days"
+    MINIMUM_VERSION = "minimum_version", "Minimum approved version of a platform"

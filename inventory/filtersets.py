@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q
 
 from inventory.choices import (
     CriticalityChoices,
@@ -11,12 +12,15 @@ from inventory.choices import (
     DeviceKindChoices,
     DeviceStatusChoices,
     DiscoverySourceChoices,
+    FindingReasonChoices,
+    FindingSeverityChoices,
     InterfaceTypeChoices,
 )
 from inventory.models import (
     Application,
     Dependency,
     Device,
+    Finding,
     HardwareModel,
     InstalledSoftware,
     Interface,
@@ -52,9 +56,43 @@ class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         super().__init__(*args, **kwargs)
 
+    def get_filter_predicate(self, v):
+        # django-filter's default filters `site="depot"` (the slug against the foreign key's id: a 500); the field has
+        # already looked the slug up, so compare with the object itself.
+        return {self.field_name: v}
+
+
+MAX_ID = 2**63 - 1  # the largest id a database column can hold; a larger one in an `IN (...)` overflows (500)
+
+
+class IdMultipleChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Ids that are out of any database's range are refused (400) before they reach the query."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # not a number: the parent reports it as an invalid choice
+            if abs(number) > MAX_ID:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": pk})
+        return super()._check_values(value)
+
+
+class IdMultipleFilter(django_filters.ModelMultipleChoiceFilter):
+    """?site_id=1&site_id=2"""
+
+    field_class = IdMultipleChoiceField
+
 
 class NumberInFilter(django_filters.BaseInFilter, django_filters.NumberFilter):
     """?device_id=1,2,3 — a text box, not a select: there may be 100,000 devices."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
 
 
 class TagFilterSet(SearchFilterSet):
@@ -76,7 +114,7 @@ class SiteFilterSet(SearchFilterSet):
 
 class LocationFilterSet(SearchFilterSet):
     site = SlugMultipleFilter(queryset=Site.objects.all(), label="Site")
-    site_id = django_filters.ModelMultipleChoiceFilter(queryset=Site.objects.all(), field_name="site", label="Site (id)")
+    site_id = IdMultipleFilter(queryset=Site.objects.all(), field_name="site", label="Site (id)")
 
     class Meta:
         model = Location
@@ -112,18 +150,20 @@ class PlatformFilterSet(SearchFilterSet):
 class DeviceFilterSet(SearchFilterSet):
     search_fields = ("name__icontains", "serial__iexact", "asset_tag__iexact", "os_version__icontains",
                      "department__icontains", "comments__icontains")
-    kind = django_filters.MultipleChoiceFilter(choices=DeviceKindChoices.choices)
-    status = django_filters.MultipleChoiceFilter(choices=DeviceStatusChoices.choices)
-    criticality = django_filters.MultipleChoiceFilter(choices=CriticalityChoices.choices)
-    discovery_source = django_filters.MultipleChoiceFilter(choices=DiscoverySourceChoices.choices)
-    site = SlugMultipleFilter(queryset=Site.objects.all(), label="Site")
-    site_id = django_filters.ModelMultipleChoiceFilter(queryset=Site.objects.all(), field_name="site", label="Site (id)")
-    location_id = django_filters.ModelMultipleChoiceFilter(queryset=Location.objects.all(), field_name="location",
-                                                           label="Location")
-    manufacturer = SlugMultipleFilter(queryset=Manufacturer.objects.all(), label="Manufacturer")
-    hardware_model_id = django_filters.ModelMultipleChoiceFilter(queryset=HardwareModel.objects.all(),
-                                                                 field_name="hardware_model", label="Hardware model")
-    platform = SlugMultipleFilter(queryset=Platform.objects.all(), label="Platform")
+    # distinct=False on filters of the device's own columns and foreign keys: they cannot duplicate rows, and a
+    # DISTINCT over every column makes the database sort and compare the whole filtered set (benchmarks: bench/).
+    kind = django_filters.MultipleChoiceFilter(choices=DeviceKindChoices.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=DeviceStatusChoices.choices, distinct=False)
+    criticality = django_filters.MultipleChoiceFilter(choices=CriticalityChoices.choices, distinct=False)
+    discovery_source = django_filters.MultipleChoiceFilter(choices=DiscoverySourceChoices.choices, distinct=False)
+    site = SlugMultipleFilter(queryset=Site.objects.all(), label="Site", distinct=False)
+    site_id = IdMultipleFilter(queryset=Site.objects.all(), field_name="site", label="Site (id)", distinct=False)
+    location_id = IdMultipleFilter(queryset=Location.objects.select_related("site"), field_name="location",
+                                   label="Location", distinct=False)
+    manufacturer = SlugMultipleFilter(queryset=Manufacturer.objects.all(), label="Manufacturer", distinct=False)
+    hardware_model_id = IdMultipleFilter(queryset=HardwareModel.objects.select_related("manufacturer"),
+                                         field_name="hardware_model", label="Hardware model", distinct=False)
+    platform = SlugMultipleFilter(queryset=Platform.objects.all(), label="Platform", distinct=False)
     tag = SlugMultipleFilter(field_name="tags", queryset=Tag.objects.all(), label="Tag")
     serial = django_filters.CharFilter(lookup_expr="iexact")
     primary_ip = django_filters.CharFilter(method="filter_ip", label="IP address")
@@ -134,12 +174,32 @@ class DeviceFilterSet(SearchFilterSet):
                                                  label="Purchased before")
     last_seen_before = django_filters.DateTimeFilter(field_name="last_seen", lookup_expr="lt",
                                                      label="Last seen before")
-    application_id = django_filters.ModelMultipleChoiceFilter(queryset=Application.objects.all(),
+    application_id = IdMultipleFilter(queryset=Application.objects.all(),
                                                               field_name="applications", label="Application")
+    # Lifecycle findings (inventory/models/lifecycle.py): ?finding=os_end_of_support&has_findings=true
+    finding = django_filters.MultipleChoiceFilter(choices=FindingReasonChoices.choices, method="filter_finding",
+                                                  label="Lifecycle finding")
+    finding_severity = django_filters.MultipleChoiceFilter(choices=FindingSeverityChoices.choices,
+                                                           method="filter_finding_severity", label="Finding severity")
+    has_findings = django_filters.BooleanFilter(method="filter_has_findings", label="Has lifecycle findings")
 
     class Meta:
         model = Device
         fields = ["name", "asset_tag"]
+
+    def filter_finding(self, queryset, name, value):
+        return queryset.filter(Exists(Finding.objects.filter(device=OuterRef("pk"), reason__in=value))) if value \
+            else queryset
+
+    def filter_finding_severity(self, queryset, name, value):
+        return queryset.filter(Exists(Finding.objects.filter(device=OuterRef("pk"), severity__in=value))) if value \
+            else queryset
+
+    def filter_has_findings(self, queryset, name, value):
+        if value is None:
+            return queryset
+        exists = Exists(Finding.objects.filter(device=OuterRef("pk")))
+        return queryset.filter(exists if value else ~exists)
 
     def filter_ip(self, queryset, name, value):
         value = value.strip()
@@ -189,8 +249,10 @@ class ApplicationFilterSet(SearchFilterSet):
 class DependencyFilterSet(SearchFilterSet):
     search_fields = ("source_device__name__icontains", "target_device__name__icontains",
                      "source_application__name__icontains", "target_application__name__icontains")
-    device_id = django_filters.NumberFilter(method="filter_device", label="Device (either end)")
-    application_id = django_filters.NumberFilter(method="filter_application", label="Application (either end)")
+    device_id = django_filters.NumberFilter(method="filter_device", label="Device (either end)", min_value=0,
+                                            max_value=MAX_ID)
+    application_id = django_filters.NumberFilter(method="filter_application", label="Application (either end)",
+                                                 min_value=0, max_value=MAX_ID)
     source = django_filters.MultipleChoiceFilter(choices=DependencySourceChoices.choices)
 
     class Meta:

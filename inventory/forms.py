@@ -91,7 +91,7 @@ class HardwareModelForm(EstateModelForm):
         model = HardwareModel
         fields = ["manufacturer", "model", "slug", "part_number", "kind", "release_date", "end_of_sale",
                   "end_of_support", "unit_cost", "description", "comments", "tags"]
-        widgets = {f: forms.DateInput for f in ("release_date", "end_of_sale", "end_of_support")}
+        widgets = dict.fromkeys(("release_date", "end_of_sale", "end_of_support"), forms.DateInput)
 
 
 class PlatformForm(EstateModelForm):

@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from inventory import views
+from inventory import views, views_import
+from inventory.urls_lifecycle import urlpatterns as lifecycle_urlpatterns
 
 app_name = "inventory"
 
 urlpatterns = [
+    path("import/", views_import.ImportView.as_view(), name="import"),
     path("sites/", views.SiteListView.as_view(), name="site_list"),
     path("sites/add/", views.SiteEditView.as_view(), name="site_add"),
     path("sites/edit/", views.SiteBulkEditView.as_view(), name="site_bulk_edit"),
@@ -92,3 +94,4 @@ urlpatterns = [
     path("dependencies/<int:pk>/edit/", views.DependencyEditView.as_view(), name="dependency_edit"),
     path("dependencies/<int:pk>/delete/", views.DependencyDeleteView.as_view(), name="dependency_delete"),
 ]
+urlpatterns += lifecycle_urlpatterns  # inventory/urls_lifecycle.py

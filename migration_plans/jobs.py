@@ -36,6 +36,12 @@ PATH = [ItemStateChoices.PLANNED, ItemStateChoices.READY, ItemStateChoices.IN_PR
         ItemStateChoices.DONE]
 
 
+def _makes_the_change(playbook: str) -> bool:
+    """True for playbooks whose success is past "in progress" (the change itself); False for prechecks and captures."""
+    target = SUCCESS_STATE.get(playbook)
+    return target is not None and PATH.index(target) > PATH.index(ItemStateChoices.IN_PROGRESS)
+
+
 class PlaybookJob(JobRunner):
     kind = "playbook"
     time_limit = 2 * 3600
@@ -47,7 +53,10 @@ class PlaybookJob(JobRunner):
         if not run.wave.is_approved:
             raise JobFailed("The wave is not approved: playbooks cannot run.")
         items = list(WaveItem.objects.filter(pk__in=run.item_ids).select_related("device"))
-        hosts, by_host = self._hosts(items)
+        # The credential's login name goes into the inventory (ansible_user); without it ssh logs in as whoever
+        # runs the worker.
+        user = (run.credential.username or None) if run.credential is not None else None
+        hosts, by_host = self._hosts(items, user=user)
         if not hosts:
             raise JobFailed("None of the selected items is a device with an IP address to run against.")
         credentials = self._credentials(run)
@@ -58,15 +67,22 @@ class PlaybookJob(JobRunner):
         del credentials
         self.log(f"Running {run.playbook} on {len(hosts)} host(s){' in check mode' if run.check_mode else ''}",
                  hosts=[h.name for h in hosts])
-        if not run.check_mode:
+        self.progress(0, len(hosts) + 1)  # a cancel requested before the start stops here, with no item moved
+        if not run.check_mode and _makes_the_change(run.playbook):
+            # A precheck (success: ready) or a capture only looks: its items stay where they are while it runs.
             for item in by_host.values():
                 wave_item_walk(item=item, to_state=ItemStateChoices.IN_PROGRESS, allow_from_failed=True)
-        self.progress(0, len(hosts) + 1)
         self._events: list[PlaybookEvent] = []
         self._last_flush = time.monotonic()
         self._hosts_done: set[str] = set()
-        result = run_playbook(pdd, event_handler=lambda e: self._on_event(run, e),
-                              cancel_callback=lambda: self.should_stop, timeout=self.job.time_limit)
+        try:
+            result = run_playbook(pdd, event_handler=lambda e: self._on_event(run, e),
+                                  cancel_callback=self._poll, timeout=self.job.time_limit)
+        except BaseException:
+            # Never leave items "in progress" behind a run that crashed: they fail, and say why.
+            if not run.check_mode:
+                self._fail_items(by_host, f"{run.playbook}: the run could not complete (see job #{self.job.pk})")
+            raise
         self._flush_events()
         host_stats = {name: {k: getattr(r, k) for k in ("ok", "changed", "failed", "unreachable", "skipped")}
                       | {"status": r.status, "messages": r.messages[:5]} for name, r in result.hosts.items()}
@@ -74,7 +90,8 @@ class PlaybookJob(JobRunner):
         run.reported = {name: r.estate for name, r in result.hosts.items() if r.estate} | (
             {"_run": result.set_stats} if result.set_stats else {})
         run.save(update_fields=["host_stats", "reported"])
-        moved = self._move_items(run, by_host, result.hosts)
+        interrupted = {"canceled": "cancelled", "timeout": "timed out"}.get(result.status)
+        moved = self._move_items(run, by_host, result.hosts, interrupted=interrupted)
         self.progress(len(hosts) + 1)
         if result.status == "canceled":
             self.check_cancelled()
@@ -95,7 +112,7 @@ class PlaybookJob(JobRunner):
 
     # --- inventory and credentials ---
 
-    def _hosts(self, items: list[WaveItem]) -> tuple[list[HostSpec], dict[str, WaveItem]]:
+    def _hosts(self, items: list[WaveItem], *, user: str | None = None) -> tuple[list[HostSpec], dict[str, WaveItem]]:
         hosts, by_host = [], {}
         addresses = {i.device.management_ip or i.device.primary_ip for i in items if i.device_id}
         keys = {}
@@ -117,7 +134,7 @@ class PlaybookJob(JobRunner):
             port = recorded[0].port if recorded else 22
             name = f"device-{device.pk}"  # inventory names stay plain whatever the device is called
             hosts.append(HostSpec(name=name, address=address, port=port,
-                                  user=None, host_public_keys=[k.public_key for k in recorded if k.public_key],
+                                  user=user, host_public_keys=[k.public_key for k in recorded if k.public_key],
                                   variables={"estate_device_id": device.pk, "estate_item_id": item.pk}))
             by_host[name] = item
         return hosts, by_host
@@ -126,10 +143,8 @@ class PlaybookJob(JobRunner):
         if run.credential is None:
             return Credentials()
         secrets = run.credential.secrets()
-        creds = Credentials(private_key=secrets.get("private_key"), key_passphrase=secrets.get("passphrase"),
-                            password=secrets.get("password"))
-        self._user = run.credential.username
-        return creds
+        return Credentials(private_key=secrets.get("private_key"), key_passphrase=secrets.get("passphrase"),
+                           password=secrets.get("password"))
 
     # --- events ---
 
@@ -155,6 +170,13 @@ class PlaybookJob(JobRunner):
             self._flush_events()
         return True
 
+    def _poll(self) -> bool:
+        """Called by runner about once a second, events or not: store what is buffered (the live page shows the task
+        a long-running host is on, not only once its next event arrives) and say whether to stop."""
+        if self._events and time.monotonic() - self._last_flush > EVENT_FLUSH_SECONDS:
+            self._flush_events()
+        return self.should_stop
+
     def _flush_events(self) -> None:
         if self._events:
             PlaybookEvent.objects.bulk_create(self._events, batch_size=EVENT_FLUSH_EVERY, ignore_conflicts=True)
@@ -167,7 +189,18 @@ class PlaybookJob(JobRunner):
 
     # --- results ---
 
-    def _move_items(self, run: PlaybookRun, by_host: dict[str, WaveItem], results: dict) -> dict[str, int]:
+    def _fail_items(self, by_host: dict[str, WaveItem], message: str) -> None:
+        from migration_plans.services import wave_item_walk
+
+        for item in by_host.values():
+            with transaction.atomic():
+                item.refresh_from_db()
+                wave_item_walk(item=item, to_state=ItemStateChoices.FAILED, result=message)
+
+    def _move_items(self, run: PlaybookRun, by_host: dict[str, WaveItem], results: dict,
+                    interrupted: str | None = None) -> dict[str, int]:
+        """Items of hosts that failed, were unreachable or never finished (a cancelled or timed-out run) fail;
+        the others move to the playbook's success state (none in check mode)."""
         from migration_plans.services import wave_item_walk
 
         moved = {"ok": 0, "failed": 0}
@@ -175,19 +208,22 @@ class PlaybookJob(JobRunner):
             r = results.get(name)
             status = r.status if r else "unreachable"
             message = "; ".join(r.messages[:2]) if r and r.messages else status
+            if interrupted and status == "unknown":
+                status, message = interrupted, f"the run was {interrupted} before this host finished"
             label = f"{run.playbook}{' (check mode)' if run.check_mode else ''}: {status}"
             with transaction.atomic():
                 item.refresh_from_db()
                 if run.check_mode:
                     WaveItem.objects.filter(pk=item.pk).update(last_result=f"{label} {message}"[:500])
                     continue
-                if status in ("failed", "unreachable", "unknown"):
+                if status in ("failed", "unreachable", "unknown", "cancelled", "timed out"):
                     wave_item_walk(item=item, to_state=ItemStateChoices.FAILED, result=f"{label}: {message}")
                     moved["failed"] += 1
                 else:
                     target = SUCCESS_STATE.get(run.playbook)
                     if target:
-                        wave_item_walk(item=item, to_state=target, result=label)
+                        # a host that failed last time and passes now moves on (e.g. a precheck re-run after a fix)
+                        wave_item_walk(item=item, to_state=target, result=label, allow_from_failed=True)
                     else:
                         WaveItem.objects.filter(pk=item.pk).update(last_result=label[:500])
                     moved["ok"] += 1

@@ -6,6 +6,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
+from estate import models as core
 from inventory import models as inv
 from inventory.choices import DeviceKindChoices
 
@@ -132,3 +133,168 @@ class DependencyFactory(factory.django.DjangoModelFactory):
     source_device = factory.SubFactory(DeviceFactory)
     target_device = factory.SubFactory(DeviceFactory)
     port = 443
+
+
+class ScheduleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = core.Schedule
+
+    name = factory.Sequence(lambda n: f"Schedule {n}")
+    kind = "test.sleep"
+    kwargs = factory.LazyFunction(lambda: {"seconds": 0, "steps": 1})
+    cron = "0 2 * * *"
+
+
+class BlackoutWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = core.BlackoutWindow
+
+    name = factory.Sequence(lambda n: f"Blackout {n}")
+    reason = "Finance month-end close"
+    rule = "monthly_last_days"
+    last_days = 3
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = core.Job
+
+    kind = "test.sleep"
+    name = factory.Sequence(lambda n: f"Job {n}")
+    kwargs = factory.LazyFunction(lambda: {"seconds": 0})
+    started_by = "test"
+
+
+# --- discovery -------------------------------------------------------------------------------------------------------
+
+
+class CredentialFactory(factory.django.DjangoModelFactory):
+    """CredentialFactory(secrets={"community": "..."}) stores the secrets encrypted, as the service does."""
+
+    class Meta:
+        model = "discovery.Credential"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Credential {n}")
+    kind = "snmp_v2c"
+
+    @factory.post_generation
+    def secrets(self, create, extracted, **kwargs):
+        from discovery.secrets import encrypt_secrets
+
+        values = extracted if extracted is not None else ({"community": f"community-{self.pk}"}
+                                                          if self.kind == "snmp_v2c" else {})
+        self.secret_data = encrypt_secrets(values) if values else ""
+        if create:
+            self.save(update_fields=["secret_data"])
+
+
+class CredentialSetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "discovery.CredentialSet"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Credential set {n}")
+
+    @factory.post_generation
+    def credentials(self, create, extracted, **kwargs):
+        from discovery.models import CredentialSetMember
+
+        for position, credential in enumerate(extracted or []):
+            CredentialSetMember.objects.create(credential_set=self, credential=credential, position=position)
+
+
+class ScopeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "discovery.Scope"
+
+    name = factory.Sequence(lambda n: f"Scope {n}")
+    site = factory.SubFactory(SiteFactory)
+    targets = factory.Sequence(lambda n: f"127.99.{n % 250}.0/28")
+
+
+class HostKeyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "discovery.HostKey"
+
+    address = factory.Sequence(lambda n: f"127.98.{(n // 250) % 250}.{n % 250 + 1}")
+    port = 22
+    key_type = "ssh-ed25519"
+    fingerprint = factory.Sequence(lambda n: f"SHA256:trusted-{n:04d}")
+
+
+# --- migration plans --------------------------------------------------------------------------------------------------
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "migration_plans.Programme"
+
+    name = factory.Sequence(lambda n: f"Programme {n}")
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    owner = "Head of ICT"
+
+
+class BudgetLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "migration_plans.BudgetLine"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    financial_year = "2026/27"
+    category = "capital"
+    description = factory.Sequence(lambda n: f"Budget line {n}")
+    planned = 10000
+    actual = 2500
+
+
+class SavingsForecastFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "migration_plans.SavingsForecast"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    financial_year = "2026/27"
+    description = factory.Sequence(lambda n: f"Saving {n}")
+    forecast = 5000
+
+
+class WaveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "migration_plans.Wave"
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    name = factory.Sequence(lambda n: f"Wave {n}")
+    kind = "cloud_migration"
+
+
+class WaveWindowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "migration_plans.WaveWindow"
+
+    wave = factory.SubFactory(WaveFactory)
+    kind = "cutover"
+    start = factory.LazyFunction(lambda: _now_hour())
+    end = factory.LazyAttribute(lambda o: o.start + _hours(4))
+
+
+def _now_hour():
+    from django.utils import timezone
+
+    return timezone.now().replace(minute=0, second=0, microsecond=0)
+
+
+def _hours(n: int):
+    from datetime import timedelta
+
+    return timedelta(hours=n)
+
+
+class WaveItemFactory(factory.django.DjangoModelFactory):
+    """A device moving to the cloud (rehost needs a provider)."""
+
+    class Meta:
+        model = "migration_plans.WaveItem"
+
+    wave = factory.SubFactory(WaveFactory)
+    device = factory.SubFactory(DeviceFactory)
+    strategy = "rehost"
+    target_provider = "Microsoft Azure"

@@ -18,6 +18,8 @@ EXEMPT: dict[str, str] = {
     "estate.token": "managed by the owner only: /user/tokens/ and /api/core/tokens/ (tests/core/test_tokens.py)",
     "estate.job": "created by starting work, not by hand: job pages and API are tested in tests/core/test_jobs*.py",
     "estate.joblogentry": "part of a job; shown on the job page and in its API",
+    "inventory.finding": "derived data recomputed by findings_evaluate(), never written by hand: read-only list page "
+                         "and API, tested in tests/lifecycle/test_findings.py and test_lifecycle_api.py",
     "estate.scheduleevent": "written by the scheduler; shown on schedule pages and /api/jobs/schedule-events/",
     "estate.schedulerlease": "the scheduler's leader lease: internal state, tested in tests/core/test_scheduler.py",
     "discovery.credentialsetmember": "a credential's place in a set: written through the set's ordered `credentials` "
@@ -28,6 +30,12 @@ EXEMPT: dict[str, str] = {
     "discovery.hostkey": "learnt by discovery (trust on first use), never typed in: list/detail/delete/re-trust pages "
                          "and API are tested in tests/discovery/test_runs_ui_api.py",
     "discovery.deviceaccess": "which credential last worked for a device: internal state, shown on the device page",
+    "migration_plans.playbookrun": "created by running a playbook on an approved wave, never by hand: run list/detail "
+                                   "pages and /api/migration-plans/runs/ are tested in "
+                                   "tests/migration_plans/test_waves_e2e.py",
+    "migration_plans.playbookevent": "written by the playbook job as ansible-runner streams: shown on the run page, "
+                                     "its events.json refresh and /api/migration-plans/runs/{id}/events/ "
+                                     "(tests/migration_plans/test_waves_e2e.py)",
 }
 
 

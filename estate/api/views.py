@@ -32,7 +32,9 @@ def api_root(request, format=None):  # noqa: A002 - DRF's signature
     })
 
 
-@extend_schema(responses=inline_serializer("ApiStatus", {"django": serializers.CharField(), "user": serializers.CharField()}))
+@extend_schema(
+    responses=inline_serializer("ApiStatus", {"django": serializers.CharField(), "user": serializers.CharField()})
+)
 @api_view(["GET"])
 @permission_classes([IsAuthenticatedWritableToken])
 def status_view(request):
@@ -41,7 +43,7 @@ def status_view(request):
 
 class LogEntryFilterSet(django_filters.FilterSet):
     model = django_filters.CharFilter(method="filter_model", help_text="app_label.model, e.g. inventory.device")
-    object_id = django_filters.NumberFilter()
+    object_id = django_filters.NumberFilter(min_value=0, max_value=2**63 - 1)  # beyond that the query overflows
     request_id = django_filters.CharFilter(field_name="cid")
     actor = django_filters.CharFilter(field_name="actor__username")
     action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices)

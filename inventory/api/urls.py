@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from inventory.api import views
+from inventory.api import importing, views
 
 router = DefaultRouter()
 router.register("sites", views.SiteViewSet)
@@ -17,4 +18,7 @@ router.register("applications", views.ApplicationViewSet)
 router.register("dependencies", views.DependencyViewSet)
 
 app_name = "inventory-api"
-urlpatterns = router.urls
+urlpatterns = [
+    path("import/", importing.ImportView.as_view(), name="import"),
+    *router.urls,
+]

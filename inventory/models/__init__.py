@@ -1,18 +1,32 @@
 from inventory.models.applications import Application, Dependency
-from inventory.models.devices import Device, Interface, InstalledSoftware, IPAddress
+from inventory.models.devices import Device, InstalledSoftware, Interface, IPAddress
+from inventory.models.lifecycle import (
+    Finding,
+    HardwareNotice,
+    LifecycleCycle,
+    LifecyclePolicy,
+    LifecycleProduct,
+    VersionMapping,
+)
 from inventory.models.organisation import HardwareModel, Location, Manufacturer, Platform, Site, Tag
 
 __all__ = [
     "Application",
     "Dependency",
     "Device",
+    "Finding",
     "HardwareModel",
+    "HardwareNotice",
     "IPAddress",
     "InstalledSoftware",
     "Interface",
+    "LifecycleCycle",
+    "LifecyclePolicy",
+    "LifecycleProduct",
     "Location",
     "Manufacturer",
     "Platform",
     "Site",
     "Tag",
+    "VersionMapping",
 ]

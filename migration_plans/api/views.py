@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -19,7 +21,7 @@ from inventory.models import HardwareModel
 from inventory.selectors import device_list
 from migration_plans import filtersets, selectors, services
 from migration_plans.api import serializers as s
-from migration_plans.models import BudgetLine, PlaybookRun, Programme, SavingsForecast, WaveItem, WaveWindow
+from migration_plans.models import BudgetLine, Programme, SavingsForecast, WaveItem, WaveWindow
 
 
 def _drf(exc: ValidationError) -> DRFValidationError:
@@ -146,6 +148,8 @@ class WaveItemViewSet(EstateModelViewSet):
     serializer_class = s.WaveItemSerializer
     filterset_class = filtersets.WaveItemFilterSet
     ordering_fields = ["id", "state"]
+    # A state change is a change to the item (as on the item page), not the creation of one.
+    extra_permissions = {"transition": ["migration_plans.change_waveitem"]}
 
     @extend_schema(request=s.TransitionSerializer, responses=s.WaveItemSerializer)
     @action(detail=True, methods=["post"])
@@ -180,6 +184,11 @@ class PlaybookRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return self.get_paginated_response(s.PlaybookEventSerializer(page, many=True).data)
 
 
+def _money(value) -> str | None:
+    """Pounds with pence, as the other money fields: SQLite's SUM drops a decimal's places ("120000")."""
+    return None if value is None else f"{Decimal(value):.2f}"
+
+
 @extend_schema(responses={200: dict})
 @api_view(["GET"])
 @permission_classes([ModelPermissions])
@@ -194,10 +203,10 @@ def dashboard(request):
                    "kind": r["wave"].kind, "status": r["wave"].status, "rag": r["rag"].value,
                    "rag_reason": r["rag"].reason, "items": r["progress"].total, "done": r["progress"].done,
                    "percent": r["progress"].percent} for r in data["waves"]],
-        "budget": [{**b, "planned": str(b["planned"]), "actual": str(b["actual"]), "variance": str(b["variance"])}
-                   for b in data["budget_rows"]],
-        "savings": [{**r, "forecast": str(r["forecast"]), "realised": str(r["realised"]) if r["realised"] is not None
-                     else None} for r in data["savings_rows"]],
+        "budget": [{**b, "planned": _money(b["planned"]), "actual": _money(b["actual"]),
+                    "variance": _money(b["variance"])} for b in data["budget_rows"]],
+        "savings": [{**r, "forecast": _money(r["forecast"]), "realised": _money(r["realised"])}
+                    for r in data["savings_rows"]],
         "burndown": data["burndown"],
     })
 

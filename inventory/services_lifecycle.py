@@ -1,0 +1,617 @@
+"""Writes for the lifecycle: catalogue sync and imports, hardware notices, version mappings, defaults, findings.
+
+Who may overwrite what (so a sync never loses a person's work):
+
+* ``catalogue_sync_shipped()`` creates missing shipped products/cycles/notices and updates rows whose origin is
+  still "shipped"; rows imported or edited by hand are left alone.
+* ``catalogue_import_products()`` (endoflife.date) creates missing rows and updates shipped or imported ones;
+  a phase the import does not state keeps its current value; rows edited by hand ("manual") are never changed.
+* A person's create or edit (UI or API) marks the row "manual".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any, TypedDict
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from estate.services import object_save
+from inventory.choices import (
+    DeviceKindChoices,
+    LifecycleKindChoices,
+)
+from inventory.choices import (
+    LifecycleOriginChoices as Origin,
+)
+from inventory.choices import (
+    LifecyclePolicyRuleChoices as Rule,
+)
+from inventory.lifecycle import Catalogue, CatalogueCycle, CatalogueError, CatalogueProduct, default_catalogue
+from inventory.lifecycle.catalogue import HardwareNotice as NoticeData
+from inventory.lifecycle.eol_import import load_endoflife_file, parse_endoflife, parse_hardware_notices_csv
+from inventory.lifecycle_engine import LifecycleContext, device_rows, mapping_key
+from inventory.models import (
+    Device,
+    Finding,
+    HardwareModel,
+    HardwareNotice,
+    LifecycleCycle,
+    LifecyclePolicy,
+    LifecycleProduct,
+    Manufacturer,
+    Platform,
+    VersionMapping,
+)
+
+logger = logging.getLogger(__name__)
+
+LIFECYCLE_JOB_KIND = "lifecycle"
+DAILY_SCHEDULE_NAME = "Lifecycle: re-evaluate findings"
+DAILY_CRON = "30 5 * * *"
+FETCH_TIMEOUT_SECONDS = 30
+FETCH_MAX_BYTES = 20 * 1024 * 1024
+WRITE_BATCH = 1000
+SQLITE_CACHE_KIB = 64 * 1024  # page cache while findings are written (SQLite's default is 2 MiB)
+
+# Replacement cycles a council starts from (editable as LifecyclePolicy rows).
+DEFAULT_REPLACEMENT_YEARS = {
+    DeviceKindChoices.DESKTOP: 5, DeviceKindChoices.LAPTOP: 4, DeviceKindChoices.SERVER: 7,
+    DeviceKindChoices.IP_PHONE: 8, DeviceKindChoices.SWITCH: 8, DeviceKindChoices.ROUTER: 8,
+    DeviceKindChoices.FIREWALL: 8, DeviceKindChoices.WIRELESS_AP: 8,
+}
+DEFAULT_DAYS = {Rule.WARRANTY: 90, Rule.NOT_SEEN: 30, Rule.SUPPORT_WINDOW: 180}
+
+
+# --- catalogue rows <-> dataclasses ---------------------------------------------------------------------------------
+
+
+def _split_phase(value: date | bool | None) -> tuple[date | None, bool]:
+    if value is True:
+        return None, True
+    if value is None or value is False:
+        return None, False
+    return value, False
+
+
+def _product_fields(product: CatalogueProduct) -> dict[str, Any]:
+    kind = product.kind if product.kind in LifecycleKindChoices.values else LifecycleKindChoices.APPLICATION
+    return {"name": product.name[:200], "kind": kind, "vendor": product.vendor[:100],
+            "platform_names": list(product.platform_names), "related": list(product.related),
+            "source": product.source[:500], "checked": product.checked, "notes": product.notes}
+
+
+def _cycle_fields(cycle: CatalogueCycle) -> dict[str, Any]:
+    eoas, eoas_ended = _split_phase(cycle.eoas)
+    eos, eos_ended = _split_phase(cycle.eos)
+    eoes, eoes_ended = _split_phase(cycle.eoes)
+    return {
+        "label": cycle.label[:200], "release_date": cycle.release_date,
+        "end_of_active_support": eoas, "active_support_ended": eoas_ended,
+        "end_of_security_support": eos, "security_support_ended": eos_ended,
+        "extended_support": cycle.eoes is not None, "end_of_extended_support": eoes,
+        "extended_support_ended": eoes_ended, "lts": cycle.lts, "latest": (cycle.latest or "")[:100],
+        "codename": (cycle.codename or "")[:100], "source": cycle.source[:500], "match": list(cycle.match),
+        "confidence": cycle.confidence, "checked": cycle.checked, "notes": cycle.notes,
+    }
+
+
+CYCLE_FIELD_NAMES = (
+    "label", "release_date", "end_of_active_support", "active_support_ended", "end_of_security_support",
+    "security_support_ended", "extended_support", "end_of_extended_support", "extended_support_ended", "lts",
+    "latest", "codename", "source", "match", "confidence", "checked", "notes",
+)
+
+
+def _notice_fields(notice: NoticeData) -> dict[str, Any]:
+    sale, sale_passed = _split_phase(notice.end_of_sale)
+    support, support_passed = _split_phase(notice.end_of_support)
+    kind = notice.kind if notice.kind in DeviceKindChoices.values else ""
+    return {"part_numbers": list(notice.part_numbers), "match": list(notice.match), "kind": kind,
+            "end_of_sale": sale, "end_of_sale_passed": sale_passed, "end_of_support": support,
+            "end_of_support_passed": support_passed, "replacement": notice.replacement[:200],
+            "source": notice.source[:500], "confidence": notice.confidence, "notes": notice.notes}
+
+
+def _apply(instance: Any, fields: dict[str, Any]) -> bool:
+    changed = False
+    for name, value in fields.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed = True
+    return changed
+
+
+class SyncSummary(TypedDict):
+    products_created: int
+    products_updated: int
+    cycles_created: int
+    cycles_updated: int
+    notices_created: int
+    notices_updated: int
+    skipped: int
+
+
+@transaction.atomic
+def catalogue_sync_shipped(*, catalogue: Catalogue | None = None) -> SyncSummary:
+    """Load the curated catalogue shipped with Estate (inventory/lifecycle/catalogue/*.yaml) into the database.
+
+    Idempotent: a second run changes nothing. Runs after every ``migrate`` (see InventoryConfig.ready), so an
+    upgrade of Estate brings new support dates in; rows imported or edited by hand are never overwritten.
+    Bulk writes: these rows are not audited one by one (the shipped YAML is their history).
+    """
+    catalogue = catalogue or default_catalogue()
+    summary: SyncSummary = {"products_created": 0, "products_updated": 0, "cycles_created": 0, "cycles_updated": 0,
+                            "notices_created": 0, "notices_updated": 0, "skipped": 0}
+    now = timezone.now()
+    existing = {p.slug: p for p in LifecycleProduct.objects.all()}
+    new_products = []
+    for item in catalogue.products:
+        row = existing.get(item.product)
+        fields = _product_fields(item)
+        if row is None:
+            row = LifecycleProduct(slug=item.product, origin=Origin.SHIPPED, **fields)
+            new_products.append(row)
+            existing[item.product] = row
+        elif row.origin == Origin.SHIPPED:
+            if _apply(row, fields):
+                row.last_updated = now
+                row.save()
+                summary["products_updated"] += 1
+        else:
+            summary["skipped"] += 1
+    LifecycleProduct.objects.bulk_create(new_products)
+    summary["products_created"] = len(new_products)
+    if new_products and not all(p.pk for p in new_products):  # backends that return no ids on bulk insert
+        existing = {p.slug: p for p in LifecycleProduct.objects.all()}
+
+    cycles = {(c.product_id, c.cycle): c for c in LifecycleCycle.objects.all()}
+    new_cycles, changed_cycles = [], []
+    for item in catalogue.products:
+        product = existing[item.product]
+        for cycle in item.cycles:
+            fields = _cycle_fields(cycle)
+            row = cycles.get((product.pk, cycle.cycle))
+            if row is None:
+                new_cycles.append(LifecycleCycle(product=product, cycle=cycle.cycle, origin=Origin.SHIPPED, **fields))
+            elif row.origin == Origin.SHIPPED:
+                if _apply(row, fields):
+                    row.last_updated = now
+                    changed_cycles.append(row)
+            else:
+                summary["skipped"] += 1
+    LifecycleCycle.objects.bulk_create(new_cycles, batch_size=WRITE_BATCH)
+    if changed_cycles:
+        LifecycleCycle.objects.bulk_update(changed_cycles, [*CYCLE_FIELD_NAMES, "last_updated"], batch_size=200)
+    summary["cycles_created"], summary["cycles_updated"] = len(new_cycles), len(changed_cycles)
+
+    notices = {(n.manufacturer, n.model): n for n in HardwareNotice.objects.all()}
+    new_notices = []
+    for item in catalogue.hardware:
+        fields = _notice_fields(item)
+        row = notices.get((item.manufacturer, item.model))
+        if row is None:
+            new_notices.append(HardwareNotice(manufacturer=item.manufacturer, model=item.model, origin=Origin.SHIPPED,
+                                              **fields))
+        elif row.origin == Origin.SHIPPED:
+            if _apply(row, fields):
+                row.last_updated = now
+                row.save()
+                summary["notices_updated"] += 1
+        else:
+            summary["skipped"] += 1
+    HardwareNotice.objects.bulk_create(new_notices)
+    summary["notices_created"] = len(new_notices)
+    return summary
+
+
+class ImportSummary(TypedDict):
+    products: list[str]
+    products_created: int
+    cycles_created: int
+    cycles_updated: int
+    cycles_unchanged: int
+    cycles_skipped_manual: int
+
+
+# Fields an endoflife.date import may set on an existing cycle. Curated match rules and labels are kept.
+_IMPORT_CYCLE_FIELDS = ("release_date", "end_of_active_support", "active_support_ended", "end_of_security_support",
+                        "security_support_ended", "extended_support", "end_of_extended_support",
+                        "extended_support_ended", "lts", "latest", "codename", "source")
+
+
+@transaction.atomic
+def catalogue_import_products(*, products: Iterable[CatalogueProduct], only: str | None = None) -> ImportSummary:
+    """Merge parsed endoflife.date products into the catalogue (all or nothing). ``only``: just that product slug."""
+    products = [p for p in products if only is None or p.product == only]
+    if only is not None and not products:
+        raise ValidationError(f"The data holds no product {only!r}.")
+    summary: ImportSummary = {"products": [], "products_created": 0, "cycles_created": 0, "cycles_updated": 0,
+                              "cycles_unchanged": 0, "cycles_skipped_manual": 0}
+    for item in products:
+        summary["products"].append(item.product)
+        product = LifecycleProduct.objects.filter(slug=item.product).first()
+        if product is None:
+            product = object_save(instance=LifecycleProduct(slug=item.product, origin=Origin.IMPORTED,
+                                                            **_product_fields(item)))
+            summary["products_created"] += 1
+        elif product.origin != Origin.MANUAL:
+            names = list(dict.fromkeys([*(product.platform_names or []), *item.platform_names]))
+            if names != product.platform_names:
+                product.platform_names = names
+                object_save(instance=product)
+        current = {c.cycle: c for c in product.cycles.all()}
+        for cycle in item.cycles:
+            fields = _cycle_fields(cycle)
+            row = current.get(cycle.cycle)
+            if row is None:
+                object_save(instance=LifecycleCycle(product=product, cycle=cycle.cycle, origin=Origin.IMPORTED,
+                                                    **fields))
+                summary["cycles_created"] += 1
+                continue
+            if row.origin == Origin.MANUAL:
+                summary["cycles_skipped_manual"] += 1
+                continue
+            wanted = {name: fields[name] for name in _IMPORT_CYCLE_FIELDS}
+            if cycle.eoas is None:  # not stated by the import: keep what we know
+                for name in ("end_of_active_support", "active_support_ended"):
+                    wanted.pop(name)
+            if cycle.eoes is None:
+                for name in ("extended_support", "end_of_extended_support", "extended_support_ended"):
+                    wanted.pop(name)
+            if not row.match:
+                wanted["match"] = fields["match"]
+            if _apply(row, wanted):
+                row.origin = Origin.IMPORTED
+                object_save(instance=row)
+                summary["cycles_updated"] += 1
+            else:
+                summary["cycles_unchanged"] += 1
+    return summary
+
+
+def endoflife_download(*, url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = FETCH_MAX_BYTES) -> Any:
+    """Fetch endoflife.date JSON (any of its API shapes) over http(s), with a timeout and a size cap."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValidationError("Give an http(s) URL, e.g. https://endoflife.date/api/v1/products/ubuntu")
+    request = urllib.request.Request(url, headers={"User-Agent": "Estate lifecycle import",  # noqa: S310
+                                                   "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
+            body = response.read(max_bytes + 1)
+    except OSError as exc:  # URLError, HTTPError, timeouts
+        raise ValidationError(f"Could not fetch {url}: {exc}") from exc
+    if len(body) > max_bytes:
+        raise ValidationError(f"The response is larger than {max_bytes // (1024 * 1024)} MB; download the file and "
+                              "import it with --file instead.")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError(f"{url} did not return JSON: {exc}") from exc
+
+
+def _slug_from_url(url: str) -> str | None:
+    stem = Path(urllib.parse.urlsplit(url).path).name
+    return stem.removesuffix(".json") or None
+
+
+@transaction.atomic
+def catalogue_import_endoflife(*, data: Any = None, path: str | Path | None = None, url: str | None = None,
+                               product: str | None = None) -> ImportSummary:
+    """Import endoflife.date data given as parsed JSON, a local file or a URL; ``product`` picks one product (and
+    names it for the v0 format, where the slug is only in the URL or file name)."""
+    if sum(x is not None for x in (data, path, url)) != 1:
+        raise ValidationError("Give exactly one of: data, a file or a URL.")
+    try:
+        if path is not None:
+            parsed = load_endoflife_file(path, product)
+        else:
+            if url is not None:
+                data = endoflife_download(url=url)
+            slug = product or (_slug_from_url(url) if url and isinstance(data, list) else None)
+            parsed = parse_endoflife(data, slug)
+    except CatalogueError as exc:
+        raise ValidationError(str(exc)) from exc
+    return catalogue_import_products(products=parsed, only=product if len(parsed) > 1 or product else None)
+
+
+# --- hardware notices CSV -------------------------------------------------------------------------------------------
+
+
+def _data_row_numbers(text: str) -> list[int]:
+    """Spreadsheet row numbers of the non-blank data rows, in the order the parser returns notices."""
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    next(rows, None)
+    return [number for number, row in enumerate(rows, start=2) if any(cell.strip() for cell in row)]
+
+
+def _unique_slug(queryset, base: str, limit: int = 100) -> str:
+    base = (slugify(base) or "item")[: limit - 6]
+    slug, n = base, 2
+    while queryset.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+class NoticeImportSummary(TypedDict):
+    notices_created: int
+    notices_updated: int
+    models_created: int
+    models_updated: int
+    manufacturers_created: int
+
+
+@transaction.atomic
+def hardware_notices_import_csv(*, text: str) -> NoticeImportSummary:
+    """Import a vendor end-of-sale/end-of-support CSV: upsert HardwareNotice rows and set the dates on the
+    matching HardwareModel (created, with its manufacturer, when missing). All or nothing; every problem is
+    reported with its spreadsheet row number (header = row 1)."""
+    try:
+        notices = parse_hardware_notices_csv(text)
+    except CatalogueError as exc:
+        raise ValidationError(str(exc).splitlines()[1:] or str(exc)) from exc
+    numbers = _data_row_numbers(text)
+    summary: NoticeImportSummary = {"notices_created": 0, "notices_updated": 0, "models_created": 0,
+                                    "models_updated": 0, "manufacturers_created": 0}
+    errors: list[str] = []
+    for index, notice in enumerate(notices):
+        row = numbers[index] if index < len(numbers) else index + 2
+        try:
+            with transaction.atomic():
+                _import_notice(notice, summary)
+        except ValidationError as exc:
+            messages = [f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v)
+                        for k, v in getattr(exc, "message_dict", {"__all__": exc.messages}).items()]
+            errors.extend(f"row {row}: {message}" for message in messages)
+    if errors:
+        raise ValidationError(errors)
+    return summary
+
+
+def _import_notice(notice: NoticeData, summary: NoticeImportSummary) -> None:
+    fields = _notice_fields(notice)
+    row = HardwareNotice.objects.filter(manufacturer__iexact=notice.manufacturer, model__iexact=notice.model).first()
+    if row is None:
+        row = HardwareNotice(manufacturer=notice.manufacturer, model=notice.model)
+        summary["notices_created"] += 1
+    else:
+        summary["notices_updated"] += 1
+    if notice.replacement == "":
+        fields.pop("replacement")
+    _apply(row, fields)
+    row.origin = Origin.IMPORTED
+    object_save(instance=row)
+
+    maker = Manufacturer.objects.filter(name__iexact=notice.manufacturer).first()
+    if maker is None:
+        maker = object_save(instance=Manufacturer(name=notice.manufacturer[:100],
+                                                  slug=_unique_slug(Manufacturer.objects, notice.manufacturer)))
+        summary["manufacturers_created"] += 1
+    models = HardwareModel.objects.filter(manufacturer=maker)
+    model = models.filter(model__iexact=notice.model).first()
+    for part in notice.part_numbers:
+        model = model or models.filter(part_number__iexact=part).first() or models.filter(model__iexact=part).first()
+    if model is None:
+        model = HardwareModel(manufacturer=maker, model=notice.model[:100],
+                              slug=_unique_slug(HardwareModel.objects.filter(manufacturer=maker), notice.model),
+                              part_number=(notice.part_numbers[0] if notice.part_numbers else "")[:100])
+        summary["models_created"] += 1
+    else:
+        summary["models_updated"] += 1
+    if isinstance(notice.end_of_sale, date):
+        model.end_of_sale = notice.end_of_sale
+    if isinstance(notice.end_of_support, date):
+        model.end_of_support = notice.end_of_support
+    object_save(instance=model)
+
+
+# --- mappings, defaults ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def version_mapping_set(*, platform: Platform | None, version: str, cycle: LifecycleCycle,
+                        as_of: date | None = None) -> tuple[VersionMapping, FindingsSummary]:
+    """Map a platform + version text to a cycle once, for every device with that pair, and re-evaluate them."""
+    version = (version or "").strip()
+    mapping = VersionMapping.objects.filter(platform=platform, version__iexact=version).first() or VersionMapping(
+        platform=platform, version=version)
+    mapping.cycle = cycle
+    object_save(instance=mapping)
+    devices = Device.objects.filter(platform=platform, os_version__iexact=version) if version else \
+        Device.objects.filter(platform=platform, os_version="")
+    ids = [pk for pk, text in devices.values_list("pk", "os_version")
+           if mapping_key(platform.pk if platform else None, text) == mapping_key(mapping.platform_id, version)]
+    return mapping, findings_evaluate(device_ids=ids, as_of=as_of)
+
+
+@transaction.atomic
+def lifecycle_defaults_ensure() -> dict[str, int]:
+    """Default policies (on first install only: deleting them all brings them back) and the daily schedule."""
+    from estate.models import Schedule
+
+    created = {"policies": 0, "schedules": 0}
+    if not LifecyclePolicy.objects.exists():
+        labels = dict(DeviceKindChoices.choices)
+        policies = [
+            LifecyclePolicy(name=f"Replace {labels[kind].lower()}s after {years} years", device_kind=kind,
+                            rule=Rule.REPLACEMENT_CYCLE, years=years)
+            for kind, years in DEFAULT_REPLACEMENT_YEARS.items()
+        ]
+        policies += [
+            LifecyclePolicy(name="Warn 90 days before a warranty ends", rule=Rule.WARRANTY,
+                            days=DEFAULT_DAYS[Rule.WARRANTY]),
+            LifecyclePolicy(name="Not seen by discovery for 30 days", rule=Rule.NOT_SEEN,
+                            days=DEFAULT_DAYS[Rule.NOT_SEEN]),
+            LifecyclePolicy(name="OS security support ends within 180 days", rule=Rule.SUPPORT_WINDOW,
+                            days=DEFAULT_DAYS[Rule.SUPPORT_WINDOW]),
+        ]
+        LifecyclePolicy.objects.bulk_create(policies)
+        created["policies"] = len(policies)
+    if not Schedule.objects.filter(kind=LIFECYCLE_JOB_KIND).exists():
+        Schedule.objects.create(name=DAILY_SCHEDULE_NAME, kind=LIFECYCLE_JOB_KIND, cron=DAILY_CRON)
+        created["schedules"] = 1
+    return created
+
+
+def lifecycle_post_migrate(sender, using: str = "default", **kwargs: Any) -> None:
+    """post_migrate hook: sync the shipped catalogue and make sure the defaults exist (both idempotent)."""
+    from estate.models import Schedule
+
+    if using != "default":
+        return
+    tables = set(connection.introspection.table_names())
+    needed = {LifecycleProduct._meta.db_table, LifecycleCycle._meta.db_table, HardwareNotice._meta.db_table,
+              LifecyclePolicy._meta.db_table, Schedule._meta.db_table}
+    if not needed <= tables:
+        return  # migrating backwards or partially: nothing to seed into
+    catalogue_sync_shipped()
+    lifecycle_defaults_ensure()
+
+
+# --- findings ------------------------------------------------------------------------------------------------------
+
+
+class FindingsSummary(TypedDict):
+    as_of: str
+    devices: int
+    findings: int
+    created: int
+    updated: int
+    deleted: int
+    unchanged: int
+    unmatched_versions: int
+    seconds: float
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@transaction.atomic
+def findings_evaluate(*, device_ids: Iterable[int] | None = None, as_of: date | None = None) -> FindingsSummary:
+    """Recompute the findings of the given devices (all when None) as of a day (today when None).
+
+    Set-based: the catalogue, mappings and policies are loaded once, each distinct platform/version is resolved
+    once, findings are computed in Python from ``values()`` rows, and only the differences are written (new
+    findings inserted, changed ones updated in place, gone ones deleted), so re-running with nothing changed
+    writes nothing. Findings are derived data: not audited row by row (the job that runs this keeps a log).
+    """
+    started = time.monotonic()
+    as_of = as_of or timezone.localdate()
+    context = LifecycleContext.load()
+    ids = None if device_ids is None else sorted({int(pk) for pk in device_ids})
+    existing: dict[tuple[int, str], tuple[int, str]] = {}
+    if ids is None:
+        rows = device_rows(Device.objects.all())
+        for pk, device_id, reason, digest in Finding.objects.values_list(
+                "id", "device_id", "reason", "digest").iterator(chunk_size=20000):
+            existing[(device_id, reason)] = (pk, digest)
+    else:
+        rows = []
+        for chunk in _chunks(ids, 5000):
+            rows.extend(device_rows(Device.objects.filter(pk__in=chunk)))
+            for pk, device_id, reason, digest in Finding.objects.filter(device_id__in=chunk).values_list(
+                    "id", "device_id", "reason", "digest"):
+                existing[(device_id, reason)] = (pk, digest)
+    to_create: list[tuple[int, Any]] = []
+    to_update: list[tuple[int, Any]] = []
+    unchanged = total = 0
+    pop = existing.pop
+    for row in rows:
+        device_id = row["id"]
+        for found in context.findings(row, as_of):
+            total += 1
+            current = pop((device_id, found.reason), None)
+            if current is None:
+                to_create.append((device_id, found))
+            elif current[1] == found.digest:
+                unchanged += 1
+            else:
+                to_update.append((current[0], found))
+    stale = [pk for pk, _ in existing.values()]
+    _findings_write(to_create=to_create, to_update=to_update, stale=stale)
+    return {"as_of": as_of.isoformat(), "devices": len(rows), "findings": total, "created": len(to_create),
+            "updated": len(to_update), "deleted": len(stale), "unchanged": unchanged,
+            "unmatched_versions": context.unmatched_count(), "seconds": round(time.monotonic() - started, 3)}
+
+
+def _findings_write(*, to_create: list[tuple[int, Any]], to_update: list[tuple[int, Any]], stale: list[int]) -> None:
+    """Plain parameterised SQL (executemany): the ORM's per-field preparation costs more than the rule evaluation
+    at 100,000-device scale. Values are adapted with the backend's own adapters, so SQLite and PostgreSQL match."""
+    ops = connection.ops
+    table = connection.ops.quote_name(Finding._meta.db_table)
+    now = ops.adapt_datetimefield_value(timezone.now())
+    dates: dict[date | None, Any] = {None: None}
+
+    def adapt(day: date | None) -> Any:
+        if day not in dates:
+            dates[day] = ops.adapt_datefield_value(day)
+        return dates[day]
+
+    # The table name is quoted by the backend; every value is a query parameter.
+    columns = "device_id, reason, severity, effective_date, detail, evidence, digest, created, last_updated"
+    delete = f"DELETE FROM {table} WHERE id IN ({{}})"  # noqa: S608
+    inserts = [(device_id, f.reason, f.severity, adapt(f.effective_date), f.detail, f.evidence_json, f.digest, now,
+                now) for device_id, f in to_create]
+    updates = [(pk, f.severity, adapt(f.effective_date), f.detail, f.evidence_json, f.digest, now)
+               for pk, f in to_update]
+    with connection.cursor() as cursor:
+        for chunk in _chunks(stale, WRITE_BATCH):
+            cursor.execute(delete.format(", ".join(["%s"] * len(chunk))), chunk)
+        if connection.vendor == "sqlite":
+            # SQLite: executemany prepares once and loops in C, the fastest way in; a bigger page cache for the
+            # duration keeps the three B-trees being filled from spilling to the WAL mid-transaction.
+            cursor.execute("PRAGMA cache_size")
+            previous = cursor.fetchone()[0]
+            if inserts or updates:
+                cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+            cursor.executemany(f"UPDATE {table} SET severity = %s, effective_date = %s, detail = %s, "  # noqa: S608
+                               "evidence = %s, digest = %s, last_updated = %s WHERE id = %s",
+                               [(*row[1:], row[0]) for row in updates])
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 9)})",  # noqa: S608
+                               inserts)
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
+            return
+        raw = cursor.cursor
+        if hasattr(raw, "copy"):  # psycopg 3: COPY is several times faster than any INSERT
+            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in inserts:
+                    copy.write_row(row)
+            inserts = []
+        # Otherwise one statement per thousand rows (a round trip per row would dominate).
+        row_sql = f"({', '.join(['%s'] * 9)})"
+        for chunk in _chunks(inserts, WRITE_BATCH):
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",  # noqa: S608
+                           [value for row in chunk for value in row])
+        update_row = "(%s, %s, %s, %s, %s, %s, %s)"
+        for chunk in _chunks(updates, WRITE_BATCH):
+            cursor.execute(
+                f"UPDATE {table} AS f SET severity = v.severity, effective_date = v.effective_date::date, "  # noqa: S608
+                "detail = v.detail, evidence = v.evidence::jsonb, digest = v.digest, "
+                "last_updated = v.last_updated::timestamptz "
+                f"FROM (VALUES {', '.join([update_row] * len(chunk))}) "
+                "AS v(id, severity, effective_date, detail, evidence, digest, last_updated) WHERE f.id = v.id::bigint",
+                [value for row in chunk for value in row])
+
+
+def lifecycle_evaluate_enqueue(*, user=None, device_ids: list[int] | None = None, started_by: str = ""):
+    """Start the re-evaluation as a background job (a Job with a log)."""
+    from estate.jobs import job_enqueue
+
+    kwargs: dict[str, Any] = {} if device_ids is None else {"device_ids": list(device_ids)}
+    return job_enqueue(kind=LIFECYCLE_JOB_KIND, name="Re-evaluate lifecycle findings", user=user,
+                       started_by=started_by, **kwargs)
