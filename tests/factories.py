@@ -298,3 +298,26 @@ class WaveItemFactory(factory.django.DjangoModelFactory):
     device = factory.SubFactory(DeviceFactory)
     strategy = "rehost"
     target_provider = "Microsoft Azure"
+
+
+# --- runs (made by starting work, but pages need one to show) --------------------------------------------------------
+
+
+class DiscoveryRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "discovery.DiscoveryRun"
+
+    job = factory.SubFactory(JobFactory, kind="discovery", name="Discover 127.77.0.0/24")
+    site = factory.SubFactory(SiteFactory)
+    targets = "127.77.0.0/24"
+    summary = factory.LazyFunction(lambda: {"created": 1, "updated": 0, "unchanged": 0, "unreachable": 0, "failed": 0})
+
+
+class PlaybookRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "migration_plans.PlaybookRun"
+
+    wave = factory.SubFactory(WaveFactory)
+    job = factory.SubFactory(JobFactory, kind="playbook", name="Pre-checks")
+    playbook = "precheck.yml"
+    check_mode = True

@@ -45,3 +45,11 @@ def field_rows(obj, names: str):
 @register.simple_tag
 def rag_badge(value: str, label: str = ""):
     return format_html('<span class="rag rag-{}">{}</span>', value, label or str(value).capitalize())
+
+
+@register.filter
+def change_items(entry) -> list:
+    """(field, [old, new]) pairs of a history entry. A filter, not `changes_dict.items`: in a template that would
+    look up a field called "items" before the dict method."""
+    changes = entry.changes_dict or {}
+    return list(changes.items()) if isinstance(changes, dict) else []
