@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from inventory.choices import DeviceKindChoices, DeviceStatusChoices
 from inventory.models import (
