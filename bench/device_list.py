@@ -20,6 +20,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -267,31 +268,30 @@ def main() -> int:
 
     base = args.keep or Path(tempfile.mkdtemp(prefix="estate-bench-"))
     base.mkdir(parents=True, exist_ok=True)
-    results = []
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    (base / "sqlite").mkdir(exist_ok=True)
-    results.append(child("sqlite", args, base / "sqlite", env))
-    report(results[-1])
-
-    database_url = os.environ.get("DATABASE_URL")
-    if args.postgres and not database_url:
-        from tests.agents.postgres import PostgresServer
-
-        pg_dir = base / "pg" if args.keep else None
-        if pg_dir is not None:
-            pg_dir.mkdir(exist_ok=True)
-            os.chmod(base, 0o755)  # noqa: S103 - the postgres OS user must reach its data dir
-        with PostgresServer(pg_dir, dbname="estate_bench") as server:
-            results.append(child("postgres", args, base, {**env, "DATABASE_URL": server.url}))
-    elif database_url:
-        results.append(child("postgres", args, base, {**env, "DATABASE_URL": database_url}))
-    if len(results) > 1:
+    try:
+        results = []
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        (base / "sqlite").mkdir(exist_ok=True)
+        results.append(child("sqlite", args, base / "sqlite", env))
         report(results[-1])
 
-    if not args.keep:
-        import shutil
+        database_url = os.environ.get("DATABASE_URL")
+        if args.postgres and not database_url:
+            from tests.agents.postgres import PostgresServer
 
-        shutil.rmtree(base, ignore_errors=True)
+            pg_dir = base / "pg" if args.keep else None
+            if pg_dir is not None:
+                pg_dir.mkdir(exist_ok=True)
+                os.chmod(base, 0o755)  # noqa: S103 - the postgres OS user must reach its data dir
+            with PostgresServer(pg_dir, dbname="estate_bench") as server:
+                results.append(child("postgres", args, base, {**env, "DATABASE_URL": server.url}))
+        elif database_url:
+            results.append(child("postgres", args, base, {**env, "DATABASE_URL": database_url}))
+        if len(results) > 1:
+            report(results[-1])
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
     summary = {
         "figure": "device_list",
         "target_p95_ms": TARGET_P95_MS,

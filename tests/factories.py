@@ -321,3 +321,27 @@ class PlaybookRunFactory(factory.django.DjangoModelFactory):
     job = factory.SubFactory(JobFactory, kind="playbook", name="Pre-checks")
     playbook = "precheck.yml"
     check_mode = True
+
+
+class FindingFactory(factory.django.DjangoModelFactory):
+    """A finding as the lifecycle evaluation would raise it (made here only for pages that need one to show)."""
+
+    class Meta:
+        model = inv.Finding
+
+    device = factory.SubFactory(DeviceFactory)
+    reason = "warranty_expired"
+    severity = "medium"
+    detail = "Warranty ended 31/03/2024"
+    evidence = factory.LazyFunction(lambda: {"policy": "warranty", "warranty_end": "2024-03-31"})
+    digest = factory.Sequence(lambda n: f"{n:032x}")
+
+
+# Lifecycle factories live beside their tests; re-exported so every model's factory can be found here.
+from tests.lifecycle.factories import (  # noqa: E402, F401
+    HardwareNoticeFactory,
+    LifecycleCycleFactory,
+    LifecycleProductFactory,
+    MinimumVersionPolicyFactory,
+    VersionMappingFactory,
+)
