@@ -4,7 +4,8 @@ jobs (eager backend), reconciled into the inventory, shown on escaped pages.
 The lab (one module-scoped set of agents on 127.<worker>.41.x):
   .1 switch (Cisco C9300, LLDP-MED phones behind it)   .2 Windows 10 desktop   .3 Mitel PBX   .4 APC UPS
   .5 HP printer   .6 hostile replies (<script> sysName, NUL bytes, binary, invalid UTF-8, a 32 KB string)
-  .7 slow SNMP agent (answers after 6 s; the scope waits 0.5 s: pysnmp times out on 0.5 s timer ticks)   .8 mute host (binds UDP and TCP, never answers)
+  .7 slow SNMP agent (answers after 6 s; the scope waits 0.5 s, on pysnmp's coarse timer ticks)
+  .8 mute host (binds UDP and TCP, never answers)
   .9 Linux server over SSH (real OpenSSH, estate-test user)
 Each SNMP host is its own SnmprecResponder (one .snmprec each, community COMMUNITY), so each has its own identity.
 The recorded hostile.snmprec has a 1 MB sysLocation, more than a UDP datagram: here it is cut to 32 KB (the
