@@ -89,6 +89,11 @@ def host_reconcile(*, facts: HostFacts, site: Site, source: str, dry_run: bool =
 
 def _reconcile_once(*, facts, site, source, dry_run, seen_at) -> Outcome:
     outcome = Outcome(action="unchanged")
+    # Parsers clean strings already; reconcile must not trust that (PostgreSQL refuses NUL in any query).
+    facts = _replace(facts, hostname=_clean_name(facts.hostname) or None, serial=_clean_name(facts.serial) or None,
+                     manufacturer=_clean_name(facts.manufacturer) or None, model=_clean_name(facts.model) or None,
+                     platform=_clean_name(facts.platform) or None, version=_clean_name(facts.version) or None,
+                     firmware=_clean_name(facts.firmware) or None, engine_id=_clean_name(facts.engine_id) or None)
     try:
         with transaction.atomic():
             _lock_identities(facts)

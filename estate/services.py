@@ -47,7 +47,7 @@ def objects_bulk_update(*, queryset: models.QuerySet, changes: dict[str, Any],
                         m2m_add: dict[str, Any] | None = None) -> int:
     """Apply the same field changes to many objects, one audited save each; all or nothing."""
     count = 0
-    for obj in queryset.select_for_update():
+    for obj in queryset.select_for_update(of=("self",)):  # lock the rows, not the joined ones
         for field, value in changes.items():
             setattr(obj, field, value)
         obj.full_clean()
@@ -61,7 +61,7 @@ def objects_bulk_update(*, queryset: models.QuerySet, changes: dict[str, Any],
 @transaction.atomic
 def objects_bulk_delete(*, queryset: models.QuerySet) -> int:
     count = 0
-    for obj in queryset.select_for_update():
+    for obj in queryset.select_for_update(of=("self",)):  # lock the rows, not the joined ones
         obj.delete()  # one by one so each deletion is audited
         count += 1
     return count

@@ -6,6 +6,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
+from estate.filters import BoundedDateTimeFilter, IPAddressFilter
 from inventory.choices import (
     CriticalityChoices,
     DependencySourceChoices,
@@ -166,13 +167,13 @@ class DeviceFilterSet(SearchFilterSet):
     platform = SlugMultipleFilter(queryset=Platform.objects.all(), label="Platform", distinct=False)
     tag = SlugMultipleFilter(field_name="tags", queryset=Tag.objects.all(), label="Tag")
     serial = django_filters.CharFilter(lookup_expr="iexact")
-    primary_ip = django_filters.CharFilter(method="filter_ip", label="IP address")
+    primary_ip = IPAddressFilter(method="filter_ip", label="IP address")
     department = django_filters.CharFilter(lookup_expr="icontains")
     warranty_end_before = django_filters.DateFilter(field_name="warranty_end", lookup_expr="lt",
                                                     label="Warranty ends before")
     purchased_before = django_filters.DateFilter(field_name="purchase_date", lookup_expr="lt",
                                                  label="Purchased before")
-    last_seen_before = django_filters.DateTimeFilter(field_name="last_seen", lookup_expr="lt",
+    last_seen_before = BoundedDateTimeFilter(field_name="last_seen", lookup_expr="lt",
                                                      label="Last seen before")
     application_id = IdMultipleFilter(queryset=Application.objects.all(),
                                                               field_name="applications", label="Application")
@@ -219,11 +220,12 @@ class InterfaceFilterSet(SearchFilterSet):
 
 class IPAddressFilterSet(SearchFilterSet):
     search_fields = ("address__startswith", "dns_name__icontains")
+    address = IPAddressFilter()
     device_id = NumberInFilter(field_name="device_id", label="Device ids (comma-separated)")
 
     class Meta:
         model = IPAddress
-        fields = ["address", "dns_name"]
+        fields = ["dns_name"]
 
 
 class InstalledSoftwareFilterSet(SearchFilterSet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -18,6 +18,9 @@ def exception_handler(exc, context):
     elif isinstance(exc, IntegrityError):
         # A race lost against a unique constraint: report it like a validation error, not a 500.
         exc = exceptions.ValidationError({"non_field_errors": ["This conflicts with an existing object."]})
+    elif isinstance(exc, DataError):
+        # A value the database cannot hold (an out-of-range date or offset, a NUL byte): the caller's input.
+        exc = exceptions.ValidationError({"non_field_errors": ["A value is out of range or not allowed."]})
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

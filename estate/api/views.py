@@ -14,6 +14,7 @@ from rest_framework.reverse import reverse
 from estate import services
 from estate.api.permissions import IsAuthenticatedWritableToken, ModelPermissions
 from estate.api.serializers import LogEntrySerializer
+from estate.filters import BoundedIsoDateTimeFilter
 from estate.models import Token
 
 
@@ -47,7 +48,7 @@ class LogEntryFilterSet(django_filters.FilterSet):
     request_id = django_filters.CharFilter(field_name="cid")
     actor = django_filters.CharFilter(field_name="actor__username")
     action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
+    since = BoundedIsoDateTimeFilter(field_name="timestamp", lookup_expr="gte")
 
     class Meta:
         model = LogEntry

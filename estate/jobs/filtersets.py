@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from estate.choices import BlackoutRuleChoices, JobStatusChoices, ScheduleEventOutcomeChoices
+from estate.filters import BoundedIsoDateTimeFilter
 from estate.models import BlackoutWindow, Job, Schedule, ScheduleEvent
 
 
@@ -36,8 +37,8 @@ class JobFilterSet(_SearchFilterSet):
     started_by = django_filters.CharFilter(lookup_expr="icontains", label="Started by")
     user = django_filters.CharFilter(field_name="user__username", label="User (username)")
     schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lt")
+    created_after = BoundedIsoDateTimeFilter(field_name="created", lookup_expr="gte")
+    created_before = BoundedIsoDateTimeFilter(field_name="created", lookup_expr="lt")
 
     class Meta:
         model = Job
@@ -70,7 +71,7 @@ class BlackoutWindowFilterSet(_SearchFilterSet):
 class ScheduleEventFilterSet(django_filters.FilterSet):
     schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)")
     outcome = django_filters.MultipleChoiceFilter(choices=ScheduleEventOutcomeChoices.choices)
-    since = django_filters.IsoDateTimeFilter(field_name="fire_time", lookup_expr="gte")
+    since = BoundedIsoDateTimeFilter(field_name="fire_time", lookup_expr="gte")
 
     class Meta:
         model = ScheduleEvent
