@@ -40,6 +40,10 @@ from migration_plans.runner import (
     summarise_event,
 )
 
+# One xdist worker runs this whole module: its sshd addresses and the login user's canary password are shared state
+# (scripts/test runs pytest with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("playbooks-private-sshd")
+
 SSHD = "/usr/sbin/sshd"
 TEST_USER = "estate-ssh-test"
 # Unique per test session, so a hit anywhere can only come from this run.
