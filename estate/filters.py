@@ -8,6 +8,7 @@ from datetime import timedelta
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 MAX_UTC_OFFSET = timedelta(hours=14)  # the largest offset any real time zone uses
 
@@ -55,3 +56,19 @@ class IPAddressValueField(forms.CharField):
 
 class IPAddressFilter(django_filters.CharFilter):
     field_class = IPAddressValueField
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with a free-text `q` over `search_fields`."""
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    search_fields: tuple[str, ...] = ("name__icontains",)
+
+    def search(self, queryset, name, value):
+        value = value.strip()[:100]
+        if not value:
+            return queryset
+        query = Q()
+        for lookup in self.search_fields:
+            query |= Q(**{lookup: value})
+        return queryset.filter(query)

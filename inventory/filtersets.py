@@ -6,7 +6,7 @@ import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 
-from estate.filters import BoundedDateTimeFilter, IPAddressFilter
+from estate.filters import BoundedDateTimeFilter, IPAddressFilter, SearchFilterSet
 from inventory.choices import (
     CriticalityChoices,
     DependencySourceChoices,
@@ -32,22 +32,6 @@ from inventory.models import (
     Site,
     Tag,
 )
-
-
-class SearchFilterSet(django_filters.FilterSet):
-    """A FilterSet with a free-text `q` over `search_fields`."""
-
-    q = django_filters.CharFilter(method="search", label="Search")
-    search_fields: tuple[str, ...] = ("name__icontains",)
-
-    def search(self, queryset, name, value):
-        value = value.strip()[:100]
-        if not value:
-            return queryset
-        query = Q()
-        for lookup in self.search_fields:
-            query |= Q(**{lookup: value})
-        return queryset.filter(query)
 
 
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):

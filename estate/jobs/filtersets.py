@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import django_filters
 from django.conf import settings
-from django.db.models import Q
 
 from estate.choices import BlackoutRuleChoices, JobStatusChoices, ScheduleEventOutcomeChoices
-from estate.filters import BoundedIsoDateTimeFilter
+from estate.filters import BoundedIsoDateTimeFilter, SearchFilterSet
 from estate.models import BlackoutWindow, Job, Schedule, ScheduleEvent
 
 
@@ -15,21 +14,7 @@ def _kinds() -> list[tuple[str, str]]:
     return [(kind, kind) for kind in sorted(settings.ESTATE_JOB_RUNNERS)]
 
 
-class _SearchFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    search_fields: tuple[str, ...] = ("name__icontains",)
-
-    def search(self, queryset, name, value):
-        value = value.strip()[:100]
-        if not value:
-            return queryset
-        query = Q()
-        for lookup in self.search_fields:
-            query |= Q(**{lookup: value})
-        return queryset.filter(query)
-
-
-class JobFilterSet(_SearchFilterSet):
+class JobFilterSet(SearchFilterSet):
     search_fields = ("name__icontains", "kind__icontains", "started_by__icontains")
     status = django_filters.MultipleChoiceFilter(choices=JobStatusChoices.choices)
     kind = django_filters.MultipleChoiceFilter(choices=_kinds)
@@ -45,7 +30,7 @@ class JobFilterSet(_SearchFilterSet):
         fields = ["status", "kind", "queue", "started_by"]
 
 
-class ScheduleFilterSet(_SearchFilterSet):
+class ScheduleFilterSet(SearchFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=_kinds)
     queue = django_filters.CharFilter()
     enabled = django_filters.BooleanFilter()
@@ -55,7 +40,7 @@ class ScheduleFilterSet(_SearchFilterSet):
         fields = ["name", "kind", "queue", "enabled"]
 
 
-class BlackoutWindowFilterSet(_SearchFilterSet):
+class BlackoutWindowFilterSet(SearchFilterSet):
     search_fields = ("name__icontains", "reason__icontains")
     rule = django_filters.MultipleChoiceFilter(choices=BlackoutRuleChoices.choices)
     schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)")
