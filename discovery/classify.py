@@ -37,6 +37,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,43 @@ class Rule:
     patterns: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict, compare=False)
 
 
+_INDEX_ARCS = 7  # 1.3.6.1.4.1.<enterprise>: deep enough to split vendors, shallow enough for every prefix
+
+
+def _oid_key(oid: str, arcs: int) -> str:
+    return ".".join(oid.strip(".").split(".")[:arcs])
+
+
 @dataclass(frozen=True)
 class RuleSet:
     rules: tuple[Rule, ...]
     maps: dict[str, dict[str, str]]
+
+    @cached_property
+    def _index(self) -> tuple[tuple[Rule, ...], dict[str, tuple[Rule, ...]]]:
+        """Rules without a sysObjectID condition, and the others by the first arcs of each of their prefixes."""
+        general: list[Rule] = []
+        by_prefix: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            prefixes = rule.match.get("sys_object_id")
+            if prefixes is None:
+                general.append(rule)
+                continue
+            for prefix in prefixes if isinstance(prefixes, list) else [prefixes]:
+                bucket = by_prefix.setdefault(_oid_key(str(prefix), _INDEX_ARCS), [])
+                if rule not in bucket:
+                    bucket.append(rule)
+        return tuple(general), {k: tuple(v) for k, v in by_prefix.items()}
+
+    def candidates(self, sys_object_id: str | None) -> list[Rule]:
+        """Every rule that could match: a rule whose sysObjectID prefixes all differ from the host's is skipped."""
+        general, by_prefix = self._index
+        found: dict[str, Rule] = {r.rule_id: r for r in general}
+        if sys_object_id:
+            for arcs in range(1, _INDEX_ARCS + 1):
+                for rule in by_prefix.get(_oid_key(sys_object_id, arcs), ()):
+                    found.setdefault(rule.rule_id, rule)
+        return list(found.values())
 
 
 def _compile(conditions: dict[str, Any], where: str) -> dict[str, tuple[re.Pattern[str], ...]]:
@@ -277,7 +311,7 @@ def classify(facts: HostFacts, rules: RuleSet | None = None) -> HostFacts:
     """Return ``facts`` with manufacturer/kind/platform/version (and missing model ...) filled by rules."""
     ruleset = rules if rules is not None else default_rules()
     matched: list[tuple[int, int, Rule, dict[str, str]]] = []
-    for rule in ruleset.rules:
+    for rule in ruleset.candidates(facts.sys_object_id):
         ok, score, groups = _matches(rule, facts)
         if ok:
             matched.append((score, rule.order, rule, groups))
