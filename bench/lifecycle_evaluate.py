@@ -152,7 +152,7 @@ def main() -> int:
 
     from inventory.models import Device, Finding
     from inventory.selectors_lifecycle import lifecycle_forecast
-    from inventory.services_lifecycle import findings_evaluate
+    from inventory.services_findings import findings_evaluate
 
     call_command("migrate", verbosity=0, skip_checks=True)
     started = time.perf_counter()

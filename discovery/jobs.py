@@ -118,7 +118,7 @@ class DiscoveryJob(JobRunner):
         touched = [h["device_id"] for h in hosts if h.get("device_id")] + [
             n["device_id"] for h in hosts for n in h.get("neighbours") or [] if n.get("device_id")]
         if touched and not run.dry_run:
-            from inventory.services_lifecycle import findings_evaluate
+            from inventory.services_findings import findings_evaluate
 
             findings = findings_evaluate(device_ids=touched)
             self.log(f"Lifecycle findings re-evaluated for {len(set(touched))} device(s)", summary=str(findings)[:500])

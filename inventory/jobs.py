@@ -14,7 +14,7 @@ class LifecycleJob(JobRunner):
     def run(self, *, device_ids: list[int] | None = None, as_of: str | None = None) -> dict:
         from datetime import date
 
-        from inventory.services_lifecycle import findings_evaluate
+        from inventory.services_findings import findings_evaluate
 
         scope = "all devices" if device_ids is None else f"{len(device_ids)} device(s)"
         self.progress(0, 1)

@@ -15,7 +15,6 @@ import csv
 import io
 import json
 import logging
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterable
@@ -42,10 +41,9 @@ from inventory.choices import (
 from inventory.lifecycle import Catalogue, CatalogueCycle, CatalogueError, CatalogueProduct, default_catalogue
 from inventory.lifecycle.catalogue import HardwareNotice as NoticeData
 from inventory.lifecycle.eol_import import load_endoflife_file, parse_endoflife, parse_hardware_notices_csv
-from inventory.lifecycle_engine import LifecycleContext, device_rows, mapping_key
+from inventory.lifecycle_engine import mapping_key
 from inventory.models import (
     Device,
-    Finding,
     HardwareModel,
     HardwareNotice,
     LifecycleCycle,
@@ -55,16 +53,15 @@ from inventory.models import (
     Platform,
     VersionMapping,
 )
+from inventory.services_findings import LIFECYCLE_JOB_KIND, FindingsSummary, findings_evaluate
 
 logger = logging.getLogger(__name__)
 
-LIFECYCLE_JOB_KIND = "lifecycle"
 DAILY_SCHEDULE_NAME = "Lifecycle: re-evaluate findings"
 DAILY_CRON = "30 5 * * *"
 FETCH_TIMEOUT_SECONDS = 30
 FETCH_MAX_BYTES = 20 * 1024 * 1024
 WRITE_BATCH = 1000
-SQLITE_CACHE_KIB = 64 * 1024  # page cache while findings are written (SQLite's default is 2 MiB)
 
 # Replacement cycles a council starts from (editable as LifecyclePolicy rows).
 DEFAULT_REPLACEMENT_YEARS = {
@@ -479,139 +476,3 @@ def lifecycle_post_migrate(sender, using: str = "default", **kwargs: Any) -> Non
         return  # migrating backwards or partially: nothing to seed into
     catalogue_sync_shipped()
     lifecycle_defaults_ensure()
-
-
-# --- findings ------------------------------------------------------------------------------------------------------
-
-
-class FindingsSummary(TypedDict):
-    as_of: str
-    devices: int
-    findings: int
-    created: int
-    updated: int
-    deleted: int
-    unchanged: int
-    unmatched_versions: int
-    seconds: float
-
-
-def _chunks(items: list, size: int) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
-@transaction.atomic
-def findings_evaluate(*, device_ids: Iterable[int] | None = None, as_of: date | None = None) -> FindingsSummary:
-    """Recompute the findings of the given devices (all when None) as of a day (today when None).
-
-    Set-based: the catalogue, mappings and policies are loaded once, each distinct platform/version is resolved
-    once, findings are computed in Python from ``values()`` rows, and only the differences are written (new
-    findings inserted, changed ones updated in place, gone ones deleted), so re-running with nothing changed
-    writes nothing. Findings are derived data: not audited row by row (the job that runs this keeps a log).
-    """
-    started = time.monotonic()
-    as_of = as_of or timezone.localdate()
-    context = LifecycleContext.load()
-    ids = None if device_ids is None else sorted({int(pk) for pk in device_ids})
-    existing: dict[tuple[int, str], tuple[int, str]] = {}
-    if ids is None:
-        rows = device_rows(Device.objects.all())
-        for pk, device_id, reason, digest in Finding.objects.values_list(
-                "id", "device_id", "reason", "digest").iterator(chunk_size=20000):
-            existing[(device_id, reason)] = (pk, digest)
-    else:
-        rows = []
-        for chunk in _chunks(ids, 5000):
-            rows.extend(device_rows(Device.objects.filter(pk__in=chunk)))
-            for pk, device_id, reason, digest in Finding.objects.filter(device_id__in=chunk).values_list(
-                    "id", "device_id", "reason", "digest"):
-                existing[(device_id, reason)] = (pk, digest)
-    to_create: list[tuple[int, Any]] = []
-    to_update: list[tuple[int, Any]] = []
-    unchanged = total = 0
-    pop = existing.pop
-    for row in rows:
-        device_id = row["id"]
-        for found in context.findings(row, as_of):
-            total += 1
-            current = pop((device_id, found.reason), None)
-            if current is None:
-                to_create.append((device_id, found))
-            elif current[1] == found.digest:
-                unchanged += 1
-            else:
-                to_update.append((current[0], found))
-    stale = [pk for pk, _ in existing.values()]
-    _findings_write(to_create=to_create, to_update=to_update, stale=stale)
-    return {"as_of": as_of.isoformat(), "devices": len(rows), "findings": total, "created": len(to_create),
-            "updated": len(to_update), "deleted": len(stale), "unchanged": unchanged,
-            "unmatched_versions": context.unmatched_count(), "seconds": round(time.monotonic() - started, 3)}
-
-
-def _findings_write(*, to_create: list[tuple[int, Any]], to_update: list[tuple[int, Any]], stale: list[int]) -> None:
-    """Plain parameterised SQL (executemany): the ORM's per-field preparation costs more than the rule evaluation
-    at 100,000-device scale. Values are adapted with the backend's own adapters, so SQLite and PostgreSQL match."""
-    ops = connection.ops
-    table = connection.ops.quote_name(Finding._meta.db_table)
-    now = ops.adapt_datetimefield_value(timezone.now())
-    dates: dict[date | None, Any] = {None: None}
-
-    def adapt(day: date | None) -> Any:
-        if day not in dates:
-            dates[day] = ops.adapt_datefield_value(day)
-        return dates[day]
-
-    # The table name is quoted by the backend; every value is a query parameter.
-    columns = "device_id, reason, severity, effective_date, detail, evidence, digest, created, last_updated"
-    delete = f"DELETE FROM {table} WHERE id IN ({{}})"  # noqa: S608
-    inserts = [(device_id, f.reason, f.severity, adapt(f.effective_date), f.detail, f.evidence_json, f.digest, now,
-                now) for device_id, f in to_create]
-    updates = [(pk, f.severity, adapt(f.effective_date), f.detail, f.evidence_json, f.digest, now)
-               for pk, f in to_update]
-    with connection.cursor() as cursor:
-        for chunk in _chunks(stale, WRITE_BATCH):
-            cursor.execute(delete.format(", ".join(["%s"] * len(chunk))), chunk)
-        if connection.vendor == "sqlite":
-            # SQLite: executemany prepares once and loops in C, the fastest way in; a bigger page cache for the
-            # duration keeps the three B-trees being filled from spilling to the WAL mid-transaction.
-            cursor.execute("PRAGMA cache_size")
-            previous = cursor.fetchone()[0]
-            if inserts or updates:
-                cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
-            cursor.executemany(f"UPDATE {table} SET severity = %s, effective_date = %s, detail = %s, "  # noqa: S608
-                               "evidence = %s, digest = %s, last_updated = %s WHERE id = %s",
-                               [(*row[1:], row[0]) for row in updates])
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * 9)})",  # noqa: S608
-                               inserts)
-            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
-            return
-        raw = cursor.cursor
-        if hasattr(raw, "copy"):  # psycopg 3: COPY is several times faster than any INSERT
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in inserts:
-                    copy.write_row(row)
-            inserts = []
-        # Otherwise one statement per thousand rows (a round trip per row would dominate).
-        row_sql = f"({', '.join(['%s'] * 9)})"
-        for chunk in _chunks(inserts, WRITE_BATCH):
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",  # noqa: S608
-                           [value for row in chunk for value in row])
-        update_row = "(%s, %s, %s, %s, %s, %s, %s)"
-        for chunk in _chunks(updates, WRITE_BATCH):
-            cursor.execute(
-                f"UPDATE {table} AS f SET severity = v.severity, effective_date = v.effective_date::date, "  # noqa: S608
-                "detail = v.detail, evidence = v.evidence::jsonb, digest = v.digest, "
-                "last_updated = v.last_updated::timestamptz "
-                f"FROM (VALUES {', '.join([update_row] * len(chunk))}) "
-                "AS v(id, severity, effective_date, detail, evidence, digest, last_updated) WHERE f.id = v.id::bigint",
-                [value for row in chunk for value in row])
-
-
-def lifecycle_evaluate_enqueue(*, user=None, device_ids: list[int] | None = None, started_by: str = ""):
-    """Start the re-evaluation as a background job (a Job with a log)."""
-    from estate.jobs import job_enqueue
-
-    kwargs: dict[str, Any] = {} if device_ids is None else {"device_ids": list(device_ids)}
-    return job_enqueue(kind=LIFECYCLE_JOB_KIND, name="Re-evaluate lifecycle findings", user=user,
-                       started_by=started_by, **kwargs)

@@ -35,6 +35,7 @@ from inventory.models import (
     Site,
     VersionMapping,
 )
+from inventory.services_findings import lifecycle_evaluate_enqueue
 from inventory.tables import DeviceTable
 
 # --- Catalogue products ----------------------------------------------------------------------------------------------
@@ -271,7 +272,7 @@ class LifecycleEvaluateView(_PageView):
         return render(request, "inventory/lifecycle_evaluate.html", {})
 
     def post(self, request):
-        job = services.lifecycle_evaluate_enqueue(user=request.user)
+        job = lifecycle_evaluate_enqueue(user=request.user)
         messages.success(request, f"Started job #{job.pk}: re-evaluating lifecycle findings.")
         try:
             return HttpResponseRedirect(reverse("job_detail", kwargs={"pk": job.pk}))

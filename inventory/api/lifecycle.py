@@ -31,6 +31,7 @@ from inventory.models import (
     Site,
     VersionMapping,
 )
+from inventory.services_findings import lifecycle_evaluate_enqueue
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -285,7 +286,7 @@ class EvaluateView(APIView):
         serializer = EvaluateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         ids = serializer.validated_data.get("device_ids")
-        job = services.lifecycle_evaluate_enqueue(user=request.user, device_ids=ids, started_by=(
+        job = lifecycle_evaluate_enqueue(user=request.user, device_ids=ids, started_by=(
             f"{request.user.get_username()} (api)"))
         return Response({"job": job.pk, "status": job.status, "kind": job.kind}, status=status.HTTP_202_ACCEPTED)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from unittest import mock
 
 from django.test import TestCase
 from django.urls import reverse
@@ -16,6 +17,7 @@ from estate.choices import JobStatusChoices
 from estate.jobs import job_execute
 from estate.models import JobLogEntry, Schedule
 from estate.services import token_create
+from inventory import services_findings
 from inventory.choices import (
     DeviceKindChoices,
     DeviceStatusChoices,
@@ -29,13 +31,10 @@ from inventory.choices import (
 from inventory.choices import (
     LifecyclePolicyRuleChoices as Rule,
 )
+from inventory.lifecycle_engine import LifecycleContext
 from inventory.models import Device, Finding, LifecycleCycle, LifecyclePolicy, VersionMapping
-from inventory.services_lifecycle import (
-    DAILY_CRON,
-    findings_evaluate,
-    lifecycle_evaluate_enqueue,
-    version_mapping_set,
-)
+from inventory.services_findings import findings_evaluate, lifecycle_evaluate_enqueue
+from inventory.services_lifecycle import DAILY_CRON, version_mapping_set
 from tests import factories as f
 from tests.lifecycle import factories as lf
 
@@ -371,3 +370,58 @@ class FindingPagesTest(TestCase):
         self.client.force_login(f.UserFactory(perms=["inventory.view_finding", "inventory.change_finding"]))
         self.assertEqual(self.client.get(reverse("inventory:lifecycle_evaluate")).status_code, 200)
         self.assertEqual(self.client.post(reverse("inventory:lifecycle_evaluate")).status_code, 302)
+
+
+class PipelinedEvaluationTest(TestCase):
+    """A large estate is evaluated with the rules in a second thread streaming into the database: same findings as
+    the inline path, hostile texts stored exactly, and a failure half-way writes nothing."""
+
+    def setUp(self):
+        site = f.SiteFactory()
+        windows = f.PlatformFactory(name="Windows Server", slug="windows-server-p")
+        odd = f.PlatformFactory(name="Odd\tOS", slug="odd-os")
+        old_model = f.HardwareModelFactory(end_of_sale=dt.date(2019, 1, 1), end_of_support=dt.date(2024, 1, 1))
+        self.devices = [f.DeviceFactory(site=site, platform=windows, os_version="2012 R2 Standard",
+                                        hardware_model=old_model, purchase_date=dt.date(2015 + i % 8, 3, 1),
+                                        warranty_end=dt.date(2020 + i % 9, 6, 1)) for i in range(12)]
+        self.hostile = "9.9\t<script>alert(1)</script>\\n\nline\r\"quoted\" \\\\ é"
+        self.devices.append(f.DeviceFactory(site=site, platform=odd, os_version=self.hostile))
+
+    @staticmethod
+    def snapshot() -> dict:
+        return {(x.device_id, x.reason): (x.severity, x.effective_date, x.detail, x.evidence)
+                for x in Finding.objects.all()}
+
+    def test_same_findings_as_inline_and_hostile_text_kept_exactly(self):
+        inline = findings_evaluate(as_of=AS_OF)
+        expected = self.snapshot()
+        Finding.objects.all().delete()
+        with mock.patch.object(services_findings, "PIPELINE_MIN_DEVICES", 1), \
+                mock.patch.object(services_findings, "PIPELINE_BATCH", 2):
+            piped = findings_evaluate(as_of=AS_OF)
+        self.assertEqual(self.snapshot(), expected)
+        self.assertEqual((piped["created"], piped["findings"]), (inline["created"], inline["findings"]))
+        unknown = reasons(self.devices[-1])[R.UNKNOWN_VERSION]
+        self.assertEqual(unknown.evidence["version"], self.hostile)
+        self.assertEqual(unknown.evidence["platform"], "Odd\tOS")
+        self.assertIn(self.hostile, unknown.detail)
+
+    def test_a_failure_half_way_writes_nothing(self):
+        findings_evaluate(as_of=dt.date(2020, 1, 1))
+        before = self.snapshot()
+        real = LifecycleContext.findings
+        calls = []
+
+        def breaks_on_the_seventh(context, row, as_of):
+            calls.append(row["id"])
+            if len(calls) == 7:
+                raise RuntimeError("rule blew up")
+            return real(context, row, as_of)
+
+        with mock.patch.object(services_findings, "PIPELINE_MIN_DEVICES", 1), \
+                mock.patch.object(services_findings, "PIPELINE_BATCH", 2), \
+                mock.patch.object(LifecycleContext, "findings", breaks_on_the_seventh), \
+                self.assertRaisesMessage(RuntimeError, "rule blew up"):
+            findings_evaluate(as_of=AS_OF)
+        self.assertEqual(self.snapshot(), before)
+        self.assertEqual(len(calls), 7)

@@ -13,7 +13,7 @@ from inventory.choices import DeviceKindChoices as K
 from inventory.choices import FindingReasonChoices as R
 from inventory.choices import LifecyclePolicyRuleChoices as Rule
 from inventory.models import LifecyclePolicy, VersionMapping
-from inventory.services_lifecycle import findings_evaluate
+from inventory.services_findings import findings_evaluate
 from tests import factories as f
 from tests.lifecycle import factories as lf
 

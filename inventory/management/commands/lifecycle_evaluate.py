@@ -7,7 +7,8 @@ from datetime import date
 
 from django.core.management.base import BaseCommand
 
-from inventory.services_lifecycle import catalogue_sync_shipped, findings_evaluate
+from inventory.services_findings import findings_evaluate
+from inventory.services_lifecycle import catalogue_sync_shipped
 
 
 class Command(BaseCommand):

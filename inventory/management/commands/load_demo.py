@@ -29,7 +29,7 @@ class Command(BaseCommand):
             demo_discovery_load()
             listing = ", ".join(f"{name} {ip}" for name, ip in sorted(AGENT_IPS.items(), key=lambda i: i[1]))
             self.stdout.write(f"Devices answering on loopback agents: {listing}.")
-        from inventory.services_lifecycle import findings_evaluate
+        from inventory.services_findings import findings_evaluate
 
         summary = findings_evaluate()  # so the demo shows what is unsupported or ageing straight away
         self.stdout.write(f"Lifecycle findings: {summary}.")
