@@ -52,6 +52,8 @@ _ANY_REGEX_FIELDS = {"processes": "processes", "software": "software", "interfac
 _TEMPLATE = re.compile(r"\{([A-Za-z_][\w.]*)(?:\|([\w.]+))?\}")
 _TEXT_LIMIT = 8192
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there
+_FACT_FIELDS = frozenset(f.name for f in dataclasses.fields(HostFacts))
+_MEMO_LIMIT = 20_000
 
 
 class RuleError(ValueError):
@@ -98,6 +100,24 @@ class RuleSet:
                 if rule not in bucket:
                     bucket.append(rule)
         return tuple(general), {k: tuple(v) for k, v in by_prefix.items()}
+
+    @cached_property
+    def _plans(self) -> dict[str | None, tuple[list[Rule], tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
+        return {}
+
+    @cached_property
+    def _results(self) -> dict[tuple, tuple[dict[str, Any], Classification]]:
+        return {}
+
+    def plan(self, sys_object_id: str | None) -> tuple[list[Rule], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+        """The candidate rules for a sysObjectID and what they read (see ``_inputs``)."""
+        plan = self._plans.get(sys_object_id)
+        if plan is None:
+            rules = self.candidates(sys_object_id)
+            plan = (rules, *_inputs(rules))
+            if len(self._plans) < _MEMO_LIMIT:
+                self._plans[sys_object_id] = plan
+        return plan
 
     def candidates(self, sys_object_id: str | None) -> list[Rule]:
         """Every rule that could match: a rule whose sysObjectID prefixes all differ from the host's is skipped."""
@@ -193,6 +213,31 @@ def default_rules() -> RuleSet:
     if _DEFAULT is None:
         _DEFAULT = load_rules()
     return _DEFAULT
+
+
+def _inputs(rules: Iterable[Rule]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """What these rules can read of a host: the fields whose values count (conditions, template placeholders,
+    which fall back from a regex group to a field and then to an extra), the fields of which only presence counts
+    (a "fill" applies only where the parsers found nothing) and the extras."""
+    fields = {"sys_object_id", "kind"}  # the candidates, and the "other" default when no kind was decided
+    extras: set[str] = set()
+    present: set[str] = set()
+    for rule in rules:
+        present.update(rule.fill)
+        for key in (*rule.match, *rule.exclude):
+            if key.startswith("extra."):
+                extras.add(key[6:])
+            else:
+                fields.add(key)
+        for template in (*rule.set.values(), *rule.fill.values()):
+            for item in template if isinstance(template, list) else [template]:
+                for found in _TEMPLATE.finditer(item if isinstance(item, str) else ""):
+                    name = found.group(1)
+                    extras.add(name.removeprefix("extra."))
+                    if name in _FACT_FIELDS:
+                        fields.add(name)
+    fields &= _FACT_FIELDS
+    return tuple(sorted(fields)), tuple(sorted(present - fields)), tuple(sorted(extras))
 
 
 # --- matching -------------------------------------------------------------------------------------
@@ -310,8 +355,29 @@ def _render(template: Any, facts: HostFacts, groups: dict[str, str], maps: dict[
 def classify(facts: HostFacts, rules: RuleSet | None = None) -> HostFacts:
     """Return ``facts`` with manufacturer/kind/platform/version (and missing model ...) filled by rules."""
     ruleset = rules if rules is not None else default_rules()
+    candidates, fields, present, extras = ruleset.plan(facts.sys_object_id)
+    # Classification reads only these inputs, and a sweep meets the same model and firmware many times over:
+    # the same inputs give the same answer, so it is worked out once.
+    extra = dict(facts.extra) if extras else {}
+    key = (facts.sys_object_id, tuple(getattr(facts, name) for name in fields),
+           tuple(bool(getattr(facts, name)) for name in present), tuple(extra.get(name) for name in extras))
+    try:
+        known = ruleset._results.get(key)
+    except TypeError:  # an unhashable input: classify without the memo
+        key, known = None, None
+    if known is None:
+        known = _classify(facts, ruleset, candidates)
+        if key is not None:
+            if len(ruleset._results) >= _MEMO_LIMIT:
+                ruleset._results.clear()
+            ruleset._results[key] = known
+    changes, classification = known
+    return dataclasses.replace(facts, classification=classification, **changes)
+
+
+def _classify(facts: HostFacts, ruleset: RuleSet, candidates: list[Rule]) -> tuple[dict[str, Any], Classification]:
     matched: list[tuple[int, int, Rule, dict[str, str]]] = []
-    for rule in ruleset.candidates(facts.sys_object_id):
+    for rule in candidates:
         ok, score, groups = _matches(rule, facts)
         if ok:
             matched.append((score, rule.order, rule, groups))
@@ -361,4 +427,4 @@ def classify(facts: HostFacts, rules: RuleSet | None = None) -> HostFacts:
                                         rules=tuple(contributors))
     else:
         classification = Classification(rule_id=None, explanation="no rule matched", rules=())
-    return dataclasses.replace(facts, classification=classification, **changes)
+    return changes, classification

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import queue
 import socket
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connection, transaction
 from django.utils import timezone
 
 from discovery.choices import CredentialKindChoices, DiscoveryMethodChoices, HostResultActionChoices
@@ -19,10 +23,11 @@ from discovery.classify import classify, load_rules
 from discovery.collectors.snmp import SnmpV2cCredential, SnmpV3Credential, snmp_identify, snmp_inventory
 from discovery.collectors.ssh import SshCredential, ssh_collect
 from discovery.facts import HostFacts, facts_to_dict
+from discovery.matching import MatchIndex, match_index_build
 from discovery.models import Credential, DeviceAccess, DiscoveryRun, HostKey, HostResult
 from discovery.parsers import merge_facts, parse_snmp, parse_ssh
 from discovery.raw import SnmpReply, SshReply
-from discovery.reconcile import host_reconcile, reference_cache_clear
+from discovery.reconcile import host_keys, host_reconcile, reference_cache_clear, seen_flush
 from discovery.services import host_key_record
 from discovery.targets import Target, parse_and_expand
 from estate.choices import JobLogLevelChoices
@@ -32,7 +37,8 @@ from inventory.choices import DiscoverySourceChoices
 # Credentials given on the command line live only in this process's memory, keyed by job id: never stored.
 EPHEMERAL_CREDENTIALS: dict[int, list[Any]] = {}
 
-PROGRESS_EVERY = 25
+HOST_BATCH = 50  # hosts applied per transaction (SQLite) and per progress update
+_COLLECTED = object()
 
 
 @lru_cache(maxsize=1)
@@ -79,12 +85,9 @@ class DiscoveryJob(JobRunner):
                  f"{' — dry run' if run.dry_run else ''}")
         self.progress(0, len(resolved))
 
-        snmp_replies: dict[str, SnmpReply] = {}
-        if use_snmp:
-            snmp_targets = [(addr, t.port or options["snmp_port"]) for addr, t in resolved]
-            for reply in self._snmp(snmp_targets, snmp_creds, options, identify=mode == "identify"):
-                snmp_replies[reply.address] = reply
-            self.check_cancelled()
+        # SSH first (its replies wait in memory), then SNMP streamed: each batch of SNMP replies is parsed,
+        # classified and reconciled while the collector processes go on sweeping, so the database work overlaps
+        # the network and decoding work instead of following it.
         ssh_replies: dict[str, SshReply] = {}
         if use_ssh:
             ssh_targets = [(addr, t.port or options["ssh_port"]) for addr, t in resolved]
@@ -98,18 +101,21 @@ class DiscoveryJob(JobRunner):
             self.check_cancelled()
 
         summary = dict.fromkeys(HostResultActionChoices.values, 0)
-        results: list[HostResult] = []
         hosts: list[dict[str, Any]] = []
-        for done, (address, _target) in enumerate(resolved, start=1):
-            result, host = self._host(run, address, snmp_replies.get(address), ssh_replies.get(address))
-            results.append(result)
-            summary[result.action] += 1
-            if host:
-                hosts.append(host)
-            if done % PROGRESS_EVERY == 0 or done == len(resolved):
-                HostResult.objects.bulk_create(results)
-                results = []
+        done = 0
+        pending = {address for address, _target in resolved}
+        if use_snmp:
+            snmp_targets = [(addr, t.port or options["snmp_port"]) for addr, t in resolved]
+            for batch in self._snmp_batches(snmp_targets, snmp_creds, options, identify=mode == "identify"):
+                items = [(reply.address, reply) for reply in batch if reply.address in pending]
+                pending.difference_update(address for address, _reply in items)
+                done = self._apply_batch(run, items, ssh_replies, summary, hosts, done)
                 self.progress(done)
+        # SSH-only runs, and addresses SNMP said nothing about (a sweep stopped early): what SSH learnt counts.
+        leftovers = [(address, None) for address, _target in resolved if address in pending]
+        for start in range(0, len(leftovers), HOST_BATCH):
+            done = self._apply_batch(run, leftovers[start:start + HOST_BATCH], ssh_replies, summary, hosts, done)
+            self.progress(done)
         run.summary = summary
         run.save(update_fields=["summary"])
         self.log("Summary: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
@@ -208,31 +214,105 @@ class DiscoveryJob(JobRunner):
                 resolved.append((address, target))
         return resolved
 
-    def _snmp(self, targets: list[tuple[str, int]], creds: list, options: dict, *, identify: bool
-              ) -> Iterable[SnmpReply]:
-        async def gather() -> list[SnmpReply]:
-            replies = []
+    def _snmp_batches(self, targets: list[tuple[str, int]], creds: list, options: dict, *, identify: bool
+                      ) -> Iterator[list[SnmpReply]]:
+        """SNMP replies in batches as they arrive. The collector's event loop runs in a thread of its own (with
+        the decoding in child processes for a large sweep); this thread takes whatever has arrived each time."""
+        replies: queue.Queue = queue.Queue()
+        stop = threading.Event()
+
+        async def collect() -> None:
             if identify:  # large sweeps spread the decoding over both cores
                 stream = snmp_identify(targets, creds, timeout=options["timeout"], retries=options["retries"],
                                        concurrency=options["concurrency"], processes=2 if len(targets) >= 256 else 1)
             else:
                 stream = snmp_inventory(targets, creds, timeout=options["timeout"], retries=options["retries"],
                                         concurrency=min(options["concurrency"], 64))
-            async for reply in stream:
-                replies.append(reply)
-                if len(replies) % PROGRESS_EVERY == 0:
-                    await asyncio.to_thread(self._collect_progress, len(replies))
-            return replies
+            try:
+                async for reply in stream:
+                    replies.put(reply)
+                    if stop.is_set():
+                        break
+            finally:
+                await stream.aclose()
 
-        return asyncio.run(gather())
+        def worker() -> None:
+            try:
+                asyncio.run(collect())
+            except BaseException as exc:  # raised again in the job's thread
+                replies.put(exc)
+            finally:
+                replies.put(_COLLECTED)
 
-    def _collect_progress(self, count: int) -> None:
-        self.log(f"SNMP: {count} hosts contacted so far")
-        self.flush_log()
-        close_old_connections()
+        thread = threading.Thread(target=worker, name=f"snmp-collect-{self.job.pk}", daemon=True)
+        thread.start()
+        finished = False
+        try:
+            while not finished:
+                batch: list[SnmpReply] = []
+                try:
+                    item = replies.get(timeout=1.0)
+                except queue.Empty:
+                    if self.should_stop:
+                        break
+                    continue
+                while True:
+                    if item is _COLLECTED:
+                        finished = True
+                        break
+                    if isinstance(item, BaseException):
+                        raise item
+                    batch.append(item)
+                    if len(batch) >= HOST_BATCH:
+                        break
+                    try:
+                        item = replies.get_nowait()
+                    except queue.Empty:
+                        break
+                if batch:
+                    yield batch
+                if self.should_stop:
+                    break
+        finally:
+            stop.set()
+            while thread.is_alive():  # let the collector finish its current reply and close its sockets
+                with contextlib.suppress(queue.Empty):
+                    replies.get(timeout=0.1)
+            thread.join()
+        self.check_cancelled()
 
-    def _host(self, run: DiscoveryRun, address: str, snmp: SnmpReply | None, ssh: SshReply | None
-              ) -> tuple[HostResult, dict | None]:
+    def _apply_batch(self, run: DiscoveryRun, items: list[tuple[str, SnmpReply | None]],
+                     ssh_replies: dict[str, SshReply], summary: dict[str, int], hosts: list[dict[str, Any]],
+                     done: int) -> int:
+        """Parse, classify and reconcile a batch of hosts. On SQLite the batch is one transaction (each host is a
+        savepoint in it, so one host's failure is still its own): one commit per batch instead of per host.
+        PostgreSQL keeps a transaction per host, so two runs never hold each other's host locks."""
+        results: list[HostResult] = []
+        batched = connection.vendor == "sqlite"
+        with transaction.atomic() if batched else contextlib.nullcontext():
+            prepared = [self._prepare(run, address, snmp, ssh_replies.get(address)) for address, snmp in items]
+            to_apply = [p for p in prepared if isinstance(p, _Prepared)]
+            # One read of every device the batch could match, instead of a few queries per host: valid because
+            # the batch is one SQLite transaction (one writer); reconcile keeps it current as it goes.
+            index = match_index_build(site=run.site, hosts=[host_keys(p.facts) for p in to_apply]) if (
+                batched and not run.dry_run and len(to_apply) > 1) else None
+            for item in prepared:
+                if isinstance(item, HostResult):
+                    result, host = item, None
+                else:
+                    result, host = self._host(run, item, index)
+                results.append(result)
+                summary[result.action] += 1
+                if host:
+                    hosts.append(host)
+            if index is not None:
+                seen_flush(index=index)
+            HostResult.objects.bulk_create(results)
+        return done + len(items)
+
+    def _prepare(self, run: DiscoveryRun, address: str, snmp: SnmpReply | None, ssh: SshReply | None
+                 ) -> HostResult | _Prepared:
+        """Parse and classify what the collectors brought back; a HostResult when there is nothing to apply."""
         parts: list[HostFacts] = []
         method, credential_id, errors = "", None, []
         port = None
@@ -262,13 +342,21 @@ class DiscoveryJob(JobRunner):
             if any("auth failed" in e for e in errors):
                 action = HostResultActionChoices.FAILED
             return HostResult(run=run, address=address, port=port, reachable=host_key_changed or action ==
-                              HostResultActionChoices.FAILED, action=action, error="; ".join(errors)[:2000]), None
+                              HostResultActionChoices.FAILED, action=action, error="; ".join(errors)[:2000])
         if credential_id is not None and credential_id <= 0:
             credential_id = None  # a command-line credential: not stored, nothing to link to
-        facts = classify(merge_facts(*parts), rule_set())
+        return _Prepared(address=address, port=port, method=method, credential_id=credential_id, errors=errors,
+                         facts=classify(merge_facts(*parts), rule_set()), ssh=ssh, host_key_changed=host_key_changed)
+
+    def _host(self, run: DiscoveryRun, prepared: _Prepared, index: MatchIndex | None
+              ) -> tuple[HostResult, dict | None]:
+        """Reconcile one host's facts and record what happened."""
+        address, port, method, credential_id, errors, facts, ssh, host_key_changed = (
+            prepared.address, prepared.port, prepared.method, prepared.credential_id, list(prepared.errors),
+            prepared.facts, prepared.ssh, prepared.host_key_changed)
         source = DiscoverySourceChoices.SSH if method == DiscoveryMethodChoices.SSH else DiscoverySourceChoices.SNMP
         outcome = host_reconcile(facts=facts, site=run.site, source=source, dry_run=run.dry_run,
-                                 seen_at=timezone.now())
+                                 seen_at=timezone.now(), index=index)
         if not run.dry_run and outcome.device_id:
             if ssh is not None and ssh.error is None and ssh.host_key_fingerprint:
                 host_key_record(address=ssh.address, port=ssh.port, key_type=ssh.host_key_type or "",
@@ -294,6 +382,20 @@ class DiscoveryJob(JobRunner):
             "neighbours": outcome.neighbours,
         }
         return result, host
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A host with facts to apply: what the collectors said, parsed and classified."""
+
+    address: str
+    port: int | None
+    method: str
+    credential_id: int | None
+    errors: list[str]
+    facts: HostFacts
+    ssh: SshReply | None
+    host_key_changed: bool
 
 
 def _summary_facts(facts: HostFacts) -> dict:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from discovery.facts import HostFacts, InterfaceFact, NeighbourFact
+from discovery.matching import HostKeys, MatchIndex, device_match, is_ip
 from inventory.choices import (
     DependencyProtocolChoices,
     DependencySourceChoices,
@@ -74,35 +75,70 @@ class Outcome:
 
 
 def host_reconcile(*, facts: HostFacts, site: Site, source: str, dry_run: bool = False,
-                   seen_at: datetime | None = None) -> Outcome:
-    """Apply one host's facts; retried once if a parallel run created the same device first."""
+                   seen_at: datetime | None = None, index: MatchIndex | None = None) -> Outcome:
+    """Apply one host's facts; retried once if a parallel run created the same device first.
+
+    ``index`` (from ``match_index_build()``, for a batch of hosts in one SQLite transaction) replaces the per-host
+    match queries; it is used only for hosts without interfaces or neighbours (an identification sweep), and
+    dropped after any failure, since the rolled-back work may have changed the devices it holds."""
+    if index is not None and (dry_run or not index.valid or facts.interfaces or facts.neighbours):
+        index = None
     for attempt in range(2):
         try:
             return _reconcile_once(facts=facts, site=site, source=source, dry_run=dry_run,
-                                   seen_at=seen_at or timezone.now())
+                                   seen_at=seen_at or timezone.now(), index=index)
         except IntegrityError as exc:
             reference_cache_clear()
+            if index is not None:
+                index.valid, index = False, None
             if attempt:
                 return Outcome(action="failed", error=f"conflicts with an existing device: {exc}"[:500])
     raise AssertionError("unreachable")
 
 
-def _reconcile_once(*, facts, site, source, dry_run, seen_at) -> Outcome:
-    outcome = Outcome(action="unchanged")
+def seen_flush(*, index: MatchIndex) -> int:
+    """Write the last-seen time of the batch's unchanged devices (one UPDATE per batch rather than per host)."""
+    seen, index.seen = index.seen, {}
+    if not seen:
+        return 0
+    latest = max(seen.values())
+    ids = sorted(seen)
+    for start in range(0, len(ids), 500):
+        Device.objects.filter(pk__in=ids[start:start + 500]).update(last_seen=latest)
+    return len(ids)
+
+
+def host_keys(facts: HostFacts) -> HostKeys:
+    """The identities reconcile will look a host up by (for ``match_index_build()``)."""
+    facts = _cleaned(facts)
+    return HostKeys(serial=facts.serial, manufacturer=facts.manufacturer, macs=tuple(_macs(facts.interfaces)),
+                    engine_id=facts.engine_id, hostname=facts.hostname, address=facts.address,
+                    wanted_name=_clean_name(facts.hostname) or facts.address)
+
+
+def _cleaned(facts: HostFacts) -> HostFacts:
     # Parsers clean strings already; reconcile must not trust that (PostgreSQL refuses NUL in any query).
-    facts = _replace(facts, hostname=_clean_name(facts.hostname) or None, serial=_clean_name(facts.serial) or None,
-                     manufacturer=_clean_name(facts.manufacturer) or None, model=_clean_name(facts.model) or None,
-                     platform=_clean_name(facts.platform) or None, version=_clean_name(facts.version) or None,
-                     firmware=_clean_name(facts.firmware) or None, engine_id=_clean_name(facts.engine_id) or None)
+    return _replace(facts, hostname=_clean_name(facts.hostname) or None, serial=_clean_name(facts.serial) or None,
+                    manufacturer=_clean_name(facts.manufacturer) or None, model=_clean_name(facts.model) or None,
+                    platform=_clean_name(facts.platform) or None, version=_clean_name(facts.version) or None,
+                    firmware=_clean_name(facts.firmware) or None, engine_id=_clean_name(facts.engine_id) or None)
+
+
+def _reconcile_once(*, facts, site, source, dry_run, seen_at, index: MatchIndex | None) -> Outcome:
+    outcome = Outcome(action="unchanged")
+    facts = _cleaned(facts)
     try:
         with transaction.atomic():
             _lock_identities(facts)
-            device, matched_by = device_match(
-                site=site, serial=facts.serial, manufacturer=facts.manufacturer, macs=_macs(facts.interfaces),
-                engine_id=facts.engine_id, hostname=facts.hostname, address=facts.address,
-            )
+            identities = {"site": site, "serial": facts.serial, "manufacturer": facts.manufacturer,
+                          "macs": _macs(facts.interfaces), "engine_id": facts.engine_id, "hostname": facts.hostname,
+                          "address": facts.address}
+            device, matched_by = index.match(**identities) if index is not None else device_match(**identities)
             outcome.matched_by = matched_by
-            device = _apply_device(device, facts=facts, site=site, source=source, seen_at=seen_at, outcome=outcome)
+            device = _apply_device(device, facts=facts, site=site, source=source, seen_at=seen_at, outcome=outcome,
+                                   index=index)
+            if index is not None:
+                index.add(device)
             _apply_interfaces(device, facts.interfaces, outcome)
             _apply_software(device, facts, outcome)
             _apply_connections(device, facts, seen_at, outcome)
@@ -117,53 +153,7 @@ def _reconcile_once(*, facts, site, source, dry_run, seen_at) -> Outcome:
     return outcome
 
 
-# --- matching -----------------------------------------------------------------------------------------------------
-
-
-def device_match(*, site: Site, serial: str | None, manufacturer: str | None, macs: list[str],
-                 engine_id: str | None, hostname: str | None, address: str | None) -> tuple[Device | None, str | None]:
-    """Find the device these identifiers describe, strongest identity first: one indexed query for the common
-    identities, and the MAC and IP-address tables only when those found nothing."""
-    candidates = Q(pk__in=[])
-    names: list[str] = []
-    if serial and manufacturer:
-        candidates |= Q(serial=serial)
-    if engine_id:
-        candidates |= Q(snmp_engine_id=engine_id, site=site)
-    if hostname:
-        short = hostname.split(".")[0]
-        names = list(dict.fromkeys([hostname, hostname.lower(), short, short.lower()]))
-        candidates |= Q(site=site, name__in=names)
-    ip = address if address and _is_ip(address) else None
-    if ip:
-        candidates |= Q(primary_ip=ip) | Q(management_ip=ip)
-    found = list(Device.objects.filter(candidates).select_related("manufacturer").order_by("pk")[:50])
-    if serial and manufacturer:
-        for device in found:
-            if device.serial == serial and device.manufacturer and device.manufacturer.name.lower() == \
-                    manufacturer.lower():
-                return device, "serial"
-    if macs:
-        device = Device.objects.select_related("manufacturer").filter(
-            interfaces__mac_address__in=macs).order_by("pk").first()
-        if device:
-            return device, "mac"
-    if engine_id:
-        for device in found:
-            if device.snmp_engine_id == engine_id and device.site_id == site.pk:
-                return device, "engine_id"
-    if names:
-        for device in found:
-            if device.site_id == site.pk and device.name in names:
-                return device, "hostname"
-    if ip:
-        for device in found:
-            if ip in (device.primary_ip, device.management_ip):
-                return device, "ip"
-        device = Device.objects.select_related("manufacturer").filter(ip_addresses__address=ip).order_by("pk").first()
-        if device:
-            return device, "ip"
-    return None, None
+# --- matching (discovery/matching.py) -------------------------------------------------------------------------
 
 
 def _lock_identities(facts: HostFacts) -> None:
@@ -186,7 +176,7 @@ def _lock_identities(facts: HostFacts) -> None:
 
 
 def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source: str, seen_at: datetime,
-                  outcome: Outcome) -> Device:
+                  outcome: Outcome, index: MatchIndex | None = None) -> Device:
     manufacturer = _manufacturer(facts.manufacturer)
     wanted: dict[str, Any] = {
         "kind": facts.kind if facts.kind in DeviceKindChoices.values else None,
@@ -198,10 +188,10 @@ def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source
         "firmware": (facts.firmware or "")[:255] or None,
         "snmp_engine_id": (facts.engine_id or "")[:64] or None,
     }
-    if _is_ip(facts.address):
+    if is_ip(facts.address):
         wanted["primary_ip"] = facts.address
     if device is None:
-        name = _free_name(site, _clean_name(facts.hostname) or facts.address)
+        name = _free_name(site, _clean_name(facts.hostname) or facts.address, index)
         device = Device(name=name, site=site, status=DeviceStatusChoices.ACTIVE, discovery_source=source,
                         first_seen=seen_at, last_seen=seen_at, kind=DeviceKindChoices.OTHER)
         for name_, value in wanted.items():
@@ -218,8 +208,10 @@ def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source
     person_owned = device.discovery_source in PERSON_SOURCES
     hostname = _clean_name(facts.hostname)
     if hostname and hostname.lower() != device.name.lower():
-        wanted["name"] = hostname if not Device.objects.filter(site=device.site, name__iexact=hostname).exclude(
-            pk=device.pk).exists() else None
+        taken = index.name_taken(hostname) if index is not None and device.site_id == index.site_id else None
+        if taken is None:  # the device itself does not have the name (the names differ in more than case)
+            taken = Device.objects.filter(site=device.site, name__iexact=hostname).exclude(pk=device.pk).exists()
+        wanted["name"] = None if taken else hostname
     changes: dict[str, list[Any]] = {}
     for name_, value in wanted.items():
         if value is None or name_ in locked:
@@ -251,7 +243,10 @@ def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source
             outcome.action = "unchanged"
     else:
         # A sighting is not a change: no history entry per device per run.
-        Device.objects.filter(pk=device.pk).update(last_seen=seen_at)
+        if index is not None:
+            index.seen[device.pk] = seen_at  # written for the whole batch by seen_flush()
+        else:
+            Device.objects.filter(pk=device.pk).update(last_seen=seen_at)
         device.last_seen = seen_at
     return device
 
@@ -276,9 +271,10 @@ def _clean_name(value: str | None) -> str:
     return value[:255]
 
 
-def _free_name(site: Site, wanted: str) -> str:
+def _free_name(site: Site, wanted: str, index: MatchIndex | None = None) -> str:
     """Device names are unique per site; an unknown host whose name is taken gets its address appended."""
-    if not Device.objects.filter(site=site, name__iexact=wanted).exists():
+    taken = index.name_taken(wanted) if index is not None and site.pk == index.site_id else None
+    if taken is False or (taken is None and not Device.objects.filter(site=site, name__iexact=wanted).exists()):
         return wanted
     for n in range(2, 1000):
         candidate = f"{wanted[:240]} ({n})"
@@ -534,16 +530,6 @@ def _apply_connections(device: Device, facts: HostFacts, seen_at: datetime, outc
 def _is_interface(text: str) -> bool:
     try:
         ipaddress.ip_interface(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_ip(text: str | None) -> bool:
-    if not text:
-        return False
-    try:
-        ipaddress.ip_address(text)
     except ValueError:
         return False
     return True

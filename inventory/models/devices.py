@@ -99,6 +99,9 @@ class Device(PrimaryModel):
             models.Index(fields=["site", "kind"], name="inventory_device_site_kind"),
             models.Index(fields=["serial"], name="inventory_device_serial"),
             models.Index(fields=["primary_ip"], name="inventory_device_primary_ip"),
+            # Discovery matches a host by either address: every branch of its OR lookup must be indexed, or the
+            # database scans the whole table once per host.
+            models.Index(fields=["management_ip"], name="inventory_device_management_ip"),
             models.Index(fields=["last_seen"], name="inventory_device_last_seen"),
             models.Index(fields=["snmp_engine_id"], name="inventory_device_engine_id"),
         ]

@@ -145,3 +145,33 @@ def test_builtin_rules_are_valid() -> None:
     for rule in rules.rules:
         kind = rule.set.get("kind") or rule.fill.get("kind")
         assert kind is None or kind in KINDS, rule.rule_id
+
+
+def test_repeated_inputs_are_classified_once_and_any_input_the_rules_read_counts(tmp_path: Path) -> None:
+    (tmp_path / "site.yaml").write_text(
+        "rules:\n"
+        "  - name: tagged by an extra\n"
+        "    match: {sys_object_id: 1.3.6.1.4.1.99998, extra.role: '^core$'}\n"
+        "    set: {kind: router, platform: 'Box {extra.release}'}\n"
+        "    fill: {serial: 'X-{extra.release}'}\n"
+        "  - name: the rest\n"
+        "    match: {sys_object_id: 1.3.6.1.4.1.99998}\n"
+        "    set: {kind: switch}\n", encoding="utf-8")
+    rules = load_rules([tmp_path])
+    oid = "1.3.6.1.4.1.99998.1"
+    first = classify(snmp("box", oid, hostname="a", serial="S1", extra=(("role", "core"), ("release", "1"))), rules)
+    # same inputs, other identity: the memoised answer, applied to this host's facts
+    second = classify(snmp("box", oid, hostname="b", serial="S2", extra=(("role", "core"), ("release", "1"))), rules)
+    assert (first.kind, first.platform, second.kind, second.platform) == ("router", "Box 1", "router", "Box 1")
+    assert (first.serial, second.hostname, second.serial) == ("S1", "b", "S2")
+    # a field a rule only fills counts by its presence: without a serial of its own, the host gets the rule's
+    assert classify(snmp("box", oid, extra=(("role", "core"), ("release", "1"))), rules).serial == "X-1"
+    # an extra read only by a template, and one read by a condition, each change the answer
+    assert classify(snmp("box", oid, extra=(("role", "core"), ("release", "2"))), rules).platform == "Box 2"
+    assert classify(snmp("box", oid, extra=(("role", "edge"), ("release", "1"))), rules).kind == "switch"
+    # hosts of the shipped rules: the memo gives what a fresh rule set gives
+    hosts = [snmp(WIN.format(nt="6.3", b=b), "1.3.6.1.4.1.311.1.1.3.1.2") for b in ("9600", "17763", "9600")]
+    fresh = [classify(h, load_rules()) for h in hosts]
+    shared = load_rules()
+    assert [classify(h, shared) for h in hosts] == fresh
+    assert [classify(h, shared) for h in hosts] == fresh
