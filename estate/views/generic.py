@@ -22,6 +22,8 @@ from django_tables2 import RequestConfig
 
 from estate import services
 from estate.exporting import table_export
+from estate.tables import DeferredJoinPaginator
+from estate.views.filter_form import FilterFormRenderer
 
 PER_PAGE_CHOICES = (25, 50, 100, 250)
 
@@ -76,6 +78,7 @@ class ObjectListView(_ModelView):
     def get(self, request):
         queryset = self.get_queryset()
         filterset = self.filterset_class(request.GET or None, queryset=queryset, request=request)
+        filterset.form.renderer = FilterFormRenderer(filterset.form.renderer)
         if filterset.is_bound and not filterset.is_valid():
             queryset = queryset.none()
         else:
@@ -90,7 +93,8 @@ class ObjectListView(_ModelView):
             return table_export(table, fmt=export, basename=self.model._meta.model_name)
         per_page = request.GET.get("per_page", "50")
         per_page = int(per_page) if per_page.isdigit() and int(per_page) in PER_PAGE_CHOICES else 50
-        RequestConfig(request, paginate={"per_page": per_page}).configure(table)
+        paginate = {"per_page": per_page, "paginator_class": DeferredJoinPaginator}
+        RequestConfig(request, paginate=paginate).configure(table)
         query = request.GET.copy()
         query.pop("page", None)
         context = self.base_context() | {
