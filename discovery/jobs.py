@@ -27,7 +27,7 @@ from discovery.matching import MatchIndex, match_index_build
 from discovery.models import Credential, DeviceAccess, DiscoveryRun, HostKey, HostResult
 from discovery.parsers import merge_facts, parse_snmp, parse_ssh
 from discovery.raw import SnmpReply, SshReply
-from discovery.reconcile import host_keys, host_reconcile, reference_cache_clear, seen_flush
+from discovery.reconcile import batch_flush, host_keys, host_reconcile, reference_cache_clear
 from discovery.services import host_key_record
 from discovery.targets import Target, parse_and_expand
 from estate.choices import JobLogLevelChoices
@@ -306,7 +306,7 @@ class DiscoveryJob(JobRunner):
                 if host:
                     hosts.append(host)
             if index is not None:
-                seen_flush(index=index)
+                batch_flush(index=index)
             HostResult.objects.bulk_create(results)
         return done + len(items)
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from estate.audit_bulk import CreateRecord
 from inventory.models import Device, Interface, IPAddress, Site
 
 CANDIDATE_LIMIT = 50
@@ -119,6 +120,7 @@ class MatchIndex:
     _names: dict[int, str] = field(default_factory=dict)
     valid: bool = True  # False once a host failed in the batch: its rolled-back changes may be in the objects
     seen: dict[int, datetime] = field(default_factory=dict)  # unchanged devices: last seen, written per batch
+    created: list[CreateRecord] = field(default_factory=list)  # new devices: their history, written per batch
 
     def add(self, device: Device) -> None:
         """Index a device as it is now (after reconcile created or changed it). Keys it no longer has may stay:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from auditlog.context import disable_auditlog
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils.text import slugify
 
 from discovery.facts import HostFacts, InterfaceFact, NeighbourFact
 from discovery.matching import HostKeys, MatchIndex, device_match, is_ip
+from estate.audit_bulk import audit_create_record, audit_creates_write
 from inventory.choices import (
     DependencyProtocolChoices,
     DependencySourceChoices,
@@ -84,28 +86,32 @@ def host_reconcile(*, facts: HostFacts, site: Site, source: str, dry_run: bool =
     if index is not None and (dry_run or not index.valid or facts.interfaces or facts.neighbours):
         index = None
     for attempt in range(2):
+        created = len(index.created) if index is not None else 0
         try:
             return _reconcile_once(facts=facts, site=site, source=source, dry_run=dry_run,
                                    seen_at=seen_at or timezone.now(), index=index)
         except IntegrityError as exc:
             reference_cache_clear()
             if index is not None:
+                del index.created[created:]  # rolled back with the host's savepoint: no history for it
                 index.valid, index = False, None
             if attempt:
                 return Outcome(action="failed", error=f"conflicts with an existing device: {exc}"[:500])
     raise AssertionError("unreachable")
 
 
-def seen_flush(*, index: MatchIndex) -> int:
-    """Write the last-seen time of the batch's unchanged devices (one UPDATE per batch rather than per host)."""
+def batch_flush(*, index: MatchIndex) -> None:
+    """The writes a batch defers to its end: the history of the devices it created (one bulk insert, the same
+    entries auditlog would have made, attributed to the run) and the last-seen time of its unchanged devices (one
+    UPDATE rather than one per host). Call it inside the batch's transaction."""
+    created, index.created = index.created, []
+    audit_creates_write(created, now=timezone.now())
     seen, index.seen = index.seen, {}
-    if not seen:
-        return 0
-    latest = max(seen.values())
-    ids = sorted(seen)
-    for start in range(0, len(ids), 500):
-        Device.objects.filter(pk__in=ids[start:start + 500]).update(last_seen=latest)
-    return len(ids)
+    if seen:
+        latest = max(seen.values())
+        ids = sorted(seen)
+        for start in range(0, len(ids), 500):
+            Device.objects.filter(pk__in=ids[start:start + 500]).update(last_seen=latest)
 
 
 def host_keys(facts: HostFacts) -> HostKeys:
@@ -198,7 +204,12 @@ def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source
             if value is not None:
                 setattr(device, name_, value)
         _validate(device)
-        device.save()
+        if index is not None:
+            with disable_auditlog():  # its history is written with the batch's (batch_flush)
+                device.save()
+            index.created.append(audit_create_record(device))
+        else:
+            device.save()
         outcome.action = "created"
         outcome.changes = {k: [None, _plain(v)] for k, v in wanted.items() if v is not None}
         outcome.changes["name"] = [None, device.name]

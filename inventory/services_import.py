@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.text import slugify
 
+from estate.audit_bulk import audit_create_changes, audit_entry, audit_fields, rows_insert
 from estate.context import audit_context
 from estate.services import object_save
 from inventory import importing as imp
@@ -757,21 +758,22 @@ def _write(result: ImportResult, *, user: Any) -> None:
     now = timezone.now()
     ct = ContentType.objects.get_for_model(model)
     entries: list[dict[str, Any]] = []
-    log_fields = [f for f in model._meta.concrete_fields if f.name not in _EXCLUDED]
+    log_fields = audit_fields(model)
     if model is Device:
         _insert_devices(creates, now)
     for chunk in _chunks(creates):
         if model is not Device:
             model.objects.bulk_create(chunk)
-        entries.extend(_log_entry(ct, obj, LogEntry.Action.CREATE, _create_changes(obj, log_fields), user, result,
-                                  now) for obj in chunk)
+        entries.extend(audit_entry(ct=ct, obj=obj, action=LogEntry.Action.CREATE,
+                                   changes=audit_create_changes(obj, log_fields), actor=user, cid=result.request_id,
+                                   now=now) for obj in chunk)
     for r in updates:
         r.obj.last_updated = now
         r.obj._prepare_related_fields_for_save(operation_name="bulk_update")
     _bulk_update(model, updates)
-    entries.extend(_log_entry(ct, r.obj, LogEntry.Action.UPDATE, _update_changes(r), user, result, now)
-                   for r in updates)
-    _insert(LogEntry, entries)
+    entries.extend(audit_entry(ct=ct, obj=r.obj, action=LogEntry.Action.UPDATE, changes=_update_changes(r), actor=user,
+                               cid=result.request_id, now=now) for r in updates)
+    rows_insert(LogEntry, entries)
 
 
 def _insert_devices(devices: list[Device], now) -> None:
@@ -791,7 +793,7 @@ def _insert_devices(devices: list[Device], now) -> None:
                 setattr(device, f"{name}_id", related.pk)
         device.created = device.last_updated = now
         rows.append({f.attname: getattr(device, f.attname) for f in fields})
-    _insert(Device, rows, fields=fields)
+    rows_insert(Device, rows, fields=fields)
     by_key = {(d.site_id, d.name): d for d in devices}
     for chunk in _chunks(sorted({d.name for d in devices})):
         for pk, site_id, name in Device.objects.filter(name__in=chunk).values_list("pk", "site_id", "name"):
@@ -851,9 +853,6 @@ def _field_text(obj: models.Model, f: models.Field) -> str:
     return smart_str(value)
 
 
-_EXCLUDED = ("created", "last_updated")
-
-
 def _update_changes(row: RowPlan) -> dict[str, list[str]]:
     # As auditlog records an update: {field: [old, new]} with foreign keys as ids.
     out = {}
@@ -866,55 +865,3 @@ def _update_changes(row: RowPlan) -> dict[str, list[str]]:
     return out
 
 
-def _create_changes(obj: models.Model, fields: list[models.Field]) -> dict[str, list[str]]:
-    # The shape auditlog records for a create: every field that has a value, from "None".
-    out = {}
-    values = obj.__dict__
-    for f in fields:
-        value = values.get(f.attname)
-        if value is None or value == "":
-            continue
-        out[f.name] = ["None", json.dumps(value, sort_keys=True) if isinstance(f, models.JSONField) else str(value)]
-    return out
-
-
-def _log_entry(ct: ContentType, obj: models.Model, action: int, changes: dict[str, list[str]], user: Any,
-               result: ImportResult, now) -> dict[str, Any]:
-    """One auditlog LogEntry row, as auditlog itself would record it (bulk writes bypass its signals)."""
-    changes = {
-        name: [old if old != "" else "None", new if new != "" else "None"] for name, (old, new) in changes.items()
-    }
-    return {
-        "content_type_id": ct.pk, "object_pk": str(obj.pk), "object_id": obj.pk,
-        "object_repr": smart_str(obj)[:1000], "action": action, "changes": changes, "changes_text": "",
-        "actor_id": getattr(user, "pk", None), "actor_email": getattr(user, "email", None) or None,
-        "cid": result.request_id, "timestamp": now,
-    }
-
-
-_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.ForeignKey,
-                 models.GenericIPAddressField)
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]], fields: list[models.Field] | None = None) -> None:
-    """INSERT many rows with executemany: no model instances, no per-batch SQL compilation."""
-    if not rows:
-        return
-    connection = transaction.get_connection()
-    quote = connection.ops.quote_name
-    if fields is None:
-        fields = [model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") and name != "object_id"
-                                        else name) for name in rows[0]]
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    # Text and integers go to the driver as they are; other types (dates, decimals, JSON) through the field.
-    plain = [isinstance(f, _PLAIN_FIELDS) and not isinstance(f, models.JSONField) for f in fields]
-    params = [
-        [value if (simple and (value is None or type(value) in (str, int))) else f.get_db_prep_save(value, connection)
-         for f, simple, value in zip(fields, plain, row.values(), strict=True)]
-        for row in rows
-    ]
-    with connection.cursor() as cursor:
-        for chunk in _chunks(params):
-            cursor.executemany(sql, chunk)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -206,12 +207,13 @@ SWEEP_TIME = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 
 def _batch(site, batch: list[HostFacts], *, use_index: bool, passes: int = 1) -> tuple[list[tuple], list[tuple], int]:
     """Reconcile a batch in one transaction (rolled back after), with or without the batch's match index:
-    what happened to each host in the last pass, the devices afterwards, and the device reads of the last pass."""
+    what happened to each host in the last pass, the devices and their history afterwards, and the device reads
+    of the last pass."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
     from discovery.matching import match_index_build
-    from discovery.reconcile import host_keys, seen_flush
+    from discovery.reconcile import batch_flush, host_keys
 
     reference_cache_clear()
     try:
@@ -220,20 +222,25 @@ def _batch(site, batch: list[HostFacts], *, use_index: bool, passes: int = 1) ->
                 seen_at = SWEEP_TIME + timedelta(hours=number)
                 with CaptureQueriesContext(connection) as queries:
                     index = match_index_build(site=site, hosts=[host_keys(h) for h in batch]) if use_index else None
-                    done = [host_reconcile(facts=facts, site=site, source=DiscoverySourceChoices.SNMP, index=index,
-                                           seen_at=seen_at) for facts in batch]
-                    if index is not None:
-                        seen_flush(index=index)
+                    with audit_context(actor=None, request_id="job:batch"):
+                        done = [host_reconcile(facts=facts, site=site, source=DiscoverySourceChoices.SNMP, index=index,
+                                               seen_at=seen_at) for facts in batch]
+                        if index is not None:
+                            batch_flush(index=index)
             names = dict(Device.objects.values_list("pk", "name"))
             outcomes = [(out.action, out.matched_by, names[out.device_id]) for out in done]
             devices = sorted(Device.objects.values_list("name", "serial", "site_id", "primary_ip", "snmp_engine_id",
                                                         "last_seen"))
+            # auditlog also lists reverse relations ("inventory.Interface.None") and unset fields: not history
+            history = sorted((e.object_repr, e.action, e.cid, json.dumps(
+                {k: v for k, v in e.changes.items() if v[1] != "None" and not v[1].endswith(".None")}, sort_keys=True))
+                for e in LogEntry.objects.filter(cid="job:batch"))
             reads = sum(1 for q in queries.captured_queries
                         if q["sql"].startswith("SELECT") and 'FROM "inventory_device"' in q["sql"])
             raise _Rollback
     except _Rollback:
         pass
-    return outcomes, devices, reads
+    return outcomes, devices + history, reads
 
 
 def test_a_batch_matched_from_its_index_ends_as_host_by_host_matching_does():
