@@ -6,7 +6,12 @@ The hosts are served by one sshd per 16 addresses (sshd's listen-socket limit; o
 sshd start-up, not the collector). Key auth. --mode probe runs only `uname -srm` (TCP + key exchange + auth + one
 exec channel: the floor of any inventory); --mode kex only connects and reads the host key (no auth, no session).
 The server side (the sshd processes and every process they started: sessions, shells, commands) runs on the same
-box, so its CPU is reported too. The last line printed is JSON with the best run's hosts/s.
+box, so its CPU is reported too. The last line printed is JSON with the best run's hosts/s, and every run's hosts/s
+and CPU ms per host (collector, server side): on a shared box wall-clock figures are noisy, CPU per host much less.
+
+Where the time goes (see discovery/collectors/ssh.py): on the server, sshd itself (fork, re-exec, key exchange,
+auth, session: `--mode kex` and `--mode probe` show it) and the inventory commands (dpkg-query, ss, ip, lsblk);
+the collector's own CPU (paramiko, in Python) is the smaller part.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ def main() -> None:
     args = parser.parse_args()
     targets = endpoints(args.hosts, first="127.78.0.1", port=22220)
     runs: list[dict[str, object]] = []
+    load_before = [round(x, 2) for x in os.getloadavg()]  # others' load: the 1-minute figure counts this run too
     with tempfile.TemporaryDirectory(prefix="estate-bench-ssh-") as tmp, ExitStack() as stack:
         if args.mode == "probe":  # only the probe: what a host costs before any inventory command runs
             stack.enter_context(mock.patch.object(command_sets, "UNIX", {}))
@@ -103,9 +109,12 @@ def main() -> None:
         "seconds": round(best["seconds"], 3),  # type: ignore[call-overload]
         "hosts_per_s": round(n / best["seconds"], 1),  # type: ignore[operator]
         "runs_hosts_per_s": [round(n / r["seconds"], 1) for r in runs],  # type: ignore[operator]
+        "runs_cpu_ms_per_host": [[round(r["cpu"] / n * 1000, 1), round(r["sshd_cpu"] / n * 1000, 1)]  # type: ignore[operator]
+                                 for r in runs],
         "collector_cpu_s": round(best["cpu"], 3),  # type: ignore[call-overload]
         "collector_cpu_ms_per_host": round(best["cpu"] / n * 1000, 1),  # type: ignore[operator]
         "sshd_side_cpu_ms_per_host": round(best["sshd_cpu"] / n * 1000, 1),  # type: ignore[operator]
+        "load_average_before": load_before,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "concurrency": args.concurrency,
         "sshd_processes": (n + 15) // 16,

@@ -12,10 +12,11 @@ UNIX = {
     "hostname": "hostname",
     "os_release": "cat /etc/os-release",
     "uname": "uname -srm",
-    # key=value lines; unreadable files (e.g. product_serial as non-root) give an empty value
+    # key=value lines; unreadable files (e.g. product_serial as non-root) give an empty value. Shell builtins only
+    # (read, printf): one fork+exec of cat per attribute cost more than everything else this command does
     "dmi": (
         "for f in sys_vendor product_name product_serial product_version bios_vendor bios_version bios_date "
-        "chassis_type; do printf '%s=' \"$f\"; cat /sys/class/dmi/id/$f 2>/dev/null || echo; done"
+        "chassis_type; do v=; IFS= read -r v 2>/dev/null </sys/class/dmi/id/$f; printf '%s=%s\\n' \"$f\" \"$v\"; done"
     ),
     "cpu": "nproc; grep -m1 'model name' /proc/cpuinfo",
     "memory": "cat /proc/meminfo",
@@ -26,6 +27,11 @@ UNIX = {
     # -n numeric, -t TCP, -a all states, -H no header: listening and established sockets become Dependencies
     "connections": "ss -tanH 2>/dev/null",
 }
+
+# UNIX commands whose output is small by nature (one short file or line). The SSH batch runs them without the
+# host-side output cap (a head -c process each); the collector still enforces the cap on what it receives.
+# Every other command, and any command added later, is capped on the host itself.
+SMALL_OUTPUT = frozenset({"hostname", "os_release", "uname", "dmi", "cpu", "memory"})
 
 NETWORK_CLI = {
     "show_version": "show version",

@@ -4,11 +4,18 @@ Host keys are trust-on-first-use and checked BEFORE any authentication: paramiko
 (start_client, get_remote_server_key), so a changed key means no password or key is ever offered.
 Secrets (passwords, private keys, passphrases) are never logged and never put in error strings.
 
-On a POSIX shell every command runs in ONE exec channel: a small sh script prints a random boundary marker before
-each command's output and after it its exit status and stderr, with a per-command time limit (timeout(1) when the
-host has it, a client-side watchdog always) and a per-command output cap (head -c). One channel costs one sshd
-session fork instead of a dozen. A host that does not run the script (network CLI, PBX shell, csh without sh, an
-odd server) is collected the old way: the probe, then one channel per command.
+On a POSIX shell every command runs in ONE exec channel: a small sh script frames each command's stdout and its
+exit status with a random boundary marker on the channel's stdout, and its stderr likewise on the channel's stderr
+(nothing is written on the host), with a per-command time limit (timeout(1) when the host has it, a client-side
+watchdog always) and a per-command output cap (head -c on the host for commands whose output can grow; the
+collector enforces it on everything it reads). One channel costs one sshd session fork instead of a dozen. A host
+that does not run the script (network CLI, PBX shell, csh without sh, an odd server) is collected the old way: the
+probe, then one channel per command.
+
+Where the CPU goes (bench/ssh_inventory.py, 100 OpenSSH hosts on one 2-core box, per host): sshd itself ~25 ms
+(fork, re-exec, key exchange, auth, session), the inventory commands ~26 ms (dpkg-query, ss, ip, lsblk...), the
+script's framing ~15 ms (timeout(1), head, sh), this collector ~9 ms (paramiko). Hence the script's care with
+processes, and AES-GCM first (see _connect).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import re
 import secrets
 import shlex
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
@@ -66,6 +74,15 @@ def public_key_line(key: paramiko.PKey) -> str:
     return f"{key.get_name()} {key.get_base64()}"
 
 
+_CIPHERS_FIRST = ("aes256-gcm@openssh.com", "aes128-gcm@openssh.com", "aes256-ctr", "aes192-ctr", "aes128-ctr")
+_MACS_FIRST = ("hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com", "hmac-sha2-512", "hmac-sha2-256")
+
+
+def _prefer(available: Sequence[str], first: Sequence[str]) -> tuple[str, ...]:
+    """available reordered: those of first that it has, in first's order, then the rest as they were."""
+    return tuple(a for a in first if a in available) + tuple(a for a in available if a not in first)
+
+
 def _connect(address: str, port: int, timeout: float,
              preferred_key_type: str | None = None) -> tuple[paramiko.Transport, paramiko.PKey]:
     """TCP connect and SSH key exchange, no authentication; returns the transport and the server's host key."""
@@ -81,13 +98,17 @@ def _connect(address: str, port: int, timeout: float,
     transport.banner_timeout = timeout
     transport.handshake_timeout = timeout
     transport.auth_timeout = timeout
+    options = transport.get_security_options()
+    # AES-GCM first: one AEAD call per packet in `cryptography`, where CTR+HMAC costs paramiko a Python HMAC and a
+    # Python byte-by-byte MAC compare per packet (about twice the client CPU per packet). Nothing is disabled:
+    # an older server still gets CTR, with the encrypt-then-MAC modes preferred.
+    options.ciphers = _prefer(options.ciphers, _CIPHERS_FIRST)
+    options.digests = _prefer(options.digests, _MACS_FIRST)
     if preferred_key_type:
         # ask for the recorded key type first, so a server with several host keys shows the one we know
-        options = transport.get_security_options()
         wanted = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa") if preferred_key_type == "ssh-rsa" else (
             preferred_key_type,)
-        options.key_types = tuple(k for k in wanted if k in options.key_types) + tuple(
-            k for k in options.key_types if k not in wanted)
+        options.key_types = _prefer(options.key_types, wanted)
     try:
         transport.start_client(timeout=timeout)
         key = transport.get_remote_server_key()
@@ -118,12 +139,34 @@ def _load_key(text: str, passphrase: str | None) -> paramiko.PKey:
     raise _Refused("private key not readable")
 
 
+class _Keys:
+    """Private keys parsed once per sweep, not once per host: an RSA key (cryptography checks it on load) or a
+    passphrase-protected one (bcrypt KDF) costs ~150 ms of CPU to parse. Lives only as long as ssh_collect."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loaded: dict[tuple[str, str | None], paramiko.PKey | str] = {}
+
+    def load(self, text: str, passphrase: str | None) -> paramiko.PKey:
+        with self._lock:  # the first host parses, the others wait for it rather than all parsing at once
+            key = self._loaded.get((text, passphrase))
+            if key is None:
+                try:
+                    key = _load_key(text, passphrase)
+                except _Refused as exc:
+                    key = str(exc)
+                self._loaded[(text, passphrase)] = key
+        if isinstance(key, str):
+            raise _Refused(key)
+        return key
+
+
 def _answer_with(password: str) -> Callable[[str, str, list[tuple[str, bool]]], list[str]]:
     """keyboard-interactive handler that answers every prompt with the password."""
     return lambda _title, _instructions, prompts: [password for _ in prompts]
 
 
-def _authenticate(transport: paramiko.Transport, credential: SshCredential) -> bool:
+def _authenticate(transport: paramiko.Transport, credential: SshCredential, keys: _Keys | None = None) -> bool:
     """True when the server accepted this credential. Raises _Refused when the transport died."""
     methods: list[str] = []
     if credential.private_key:
@@ -136,7 +179,8 @@ def _authenticate(transport: paramiko.Transport, credential: SshCredential) -> b
         try:
             if method == "publickey":
                 assert credential.private_key is not None
-                transport.auth_publickey(credential.username, _load_key(credential.private_key, credential.passphrase))
+                key = (keys or _Keys()).load(credential.private_key, credential.passphrase)
+                transport.auth_publickey(credential.username, key)
             else:
                 assert credential.password is not None
                 try:
@@ -197,42 +241,89 @@ def _looks_unix(output: CommandOutput) -> bool:
                                                                for m in _CLI_ERROR_MARKERS)
 
 
+# A command the batch can run without a `sh -c` of its own: one simple command of plain words and single-quoted
+# strings (no expansion, glob, redirection, operator or variable), optionally ending in " 2>/dev/null". Written
+# into the batch script as it is, the shell reads it exactly as `sh -c` would.
+_WORD = r"(?:[A-Za-z0-9_./:+,%@=-]|'[^']*')+"
+_PLAIN = re.compile(rf"(?P<program>[A-Za-z0-9_./+-]+)(?: {_WORD})*(?P<quiet> 2>/dev/null)?")
+
+
+# names the shell itself may answer (builtins, keywords, the script's own functions): `sh -c` runs a builtin where
+# timeout(1) would exec a binary, so these always go through `sh -c`
+_SHELL_NAMES = frozenset({".", ":", "alias", "break", "cd", "command", "continue", "echo", "eval", "exec", "exit",
+                          "export", "false", "getopts", "hash", "kill", "local", "printf", "pwd", "read", "readonly",
+                          "return", "set", "shift", "test", "times", "trap", "true", "type", "ulimit", "umask",
+                          "unalias", "unset", "wait"})
+
+
+def _plain(command: str) -> re.Match[str] | None:
+    match = _PLAIN.fullmatch(command)
+    if match is None or match["program"] in _SHELL_NAMES or match["program"].startswith("_"):
+        return None
+    return match
+
+
 def _batch_script(named: Mapping[str, str], boundary: str, command_timeout: float, cap: int,
                   pbx: Mapping[str, str]) -> str:
     """One POSIX sh command line running every command, each framed by boundary markers.
 
-    Per command: "B OUT name\\n" stdout "\\nB RC name status\\n" stderr "\\nB DONE name\\n"; "B END\\n" closes it.
-    stdout and stderr are cut at cap+1 bytes (one more than kept, so a cut shows); stdin is /dev/null.
+    Per command, on stdout: "B OUT name\\n" stdout "\\nB RC name status\\n"; on stderr (the channel's own stderr
+    stream, so nothing is written on the host): "B ERR name\\n" stderr "\\nB EOE name\\n". "B END\\n" closes stdout.
+    stdin is /dev/null. Commands not in commands.SMALL_OUTPUT have their stdout cut on the host at cap+1 bytes
+    (one more than kept, so a cut shows); the collector enforces the cap on every stream it reads.
     """
     limit = max(1, math.ceil(command_timeout))
     keep = cap + 1
-    # every fork+exec here costs the host ~2-3 ms of CPU: builtins where they do (read, [ -s ]), eval when there
-    # is no timeout(1) to run the command under (the pipeline's subshell already isolates it)
-    run = " ".join(["r() {",
-                    'printf "%s OUT %s\\n" "$B" "$1";',
-                    '{ if [ -n "$w" ]; then $w sh -c "$2"; else eval "$2"; fi </dev/null 2>"$d/e"; echo $? >"$d/s"; }',
-                    '| $c;',
-                    's=; read -r s <"$d/s";',
-                    'printf "\\n%s RC %s %s\\n" "$B" "$1" "$s";',
-                    '[ -s "$d/e" ] && $c <"$d/e";',
-                    'printf "\\n%s DONE %s\\n" "$B" "$1";',
-                    "}"])
+    # Every fork+exec here costs the host ~1-2 ms of CPU, about as much as a small command itself: the framing is
+    # builtins only (printf, command -v), a command runs unpiped unless its output can grow, a command that needs no
+    # shell is exec'd by timeout(1) directly, and a "prog ... 2>/dev/null" command whose prog is not installed is
+    # answered 127 without starting anything. Exit status of a piped command: through fd 3 of a $( ).
     lines = [
-        "umask 077",
         f"B={boundary}",
-        # stderr and the exit status go through files in a private directory; the random name is the fallback
-        'd=$(mktemp -d 2>/dev/null) || { d="${TMPDIR:-/tmp}/.estate-$B"; mkdir -m 700 "$d"; }',
-        "trap 'rm -rf \"$d\"' EXIT",
-        f"if timeout -k 2 1 true >/dev/null 2>&1; then w='timeout -k 2 {limit}'; "
-        f"elif timeout 1 true >/dev/null 2>&1; then w='timeout {limit}'; else w=; fi",
-        f"if head -c 1 </dev/null >/dev/null 2>&1; then c='head -c {keep}'; else c=cat; fi",
-        run,
-        *(f"r {name} {shlex.quote(command)}" for name, command in named.items()),
+        "exec 4>&1",
+        # _o NAME opens a section on both streams; _e NAME STATUS [NEXT] closes it and opens NEXT's in the same
+        # write: each write is one SSH packet, and every packet costs the collector (Python) more than its bytes
+        "_o() { printf '%s OUT %s\\n' \"$B\" \"$1\"; printf '%s ERR %s\\n' \"$B\" \"$1\" >&2; }",
+        "_e() { if [ -n \"$3\" ]; then printf '\\n%s RC %s %s\\n%s OUT %s\\n' \"$B\" \"$1\" \"$2\" \"$B\" \"$3\"; "
+        "printf '\\n%s EOE %s\\n%s ERR %s\\n' \"$B\" \"$1\" \"$B\" \"$3\" >&2; "
+        "else printf '\\n%s RC %s %s\\n' \"$B\" \"$1\" \"$2\"; printf '\\n%s EOE %s\\n' \"$B\" \"$1\" >&2; fi; }",
+        # one probe for the usual case (GNU timeout with -k, head with -c), the old checks one by one otherwise
+        f"if timeout -k 2 1 head -c 1 </dev/null >/dev/null 2>&1; then w='timeout -k 2 {limit}'; c='head -c {keep}'; "
+        f"else if timeout -k 2 1 true >/dev/null 2>&1; then w='timeout -k 2 {limit}'; "
+        f"elif timeout 1 true >/dev/null 2>&1; then w='timeout {limit}'; else w=; fi; "
+        f"if head -c 1 </dev/null >/dev/null 2>&1; then c='head -c {keep}'; else c=cat; fi; fi",
     ]
+
+    def run(name: str, command: str, after: str) -> str:
+        """The lines running one command, whose section _o opened; after: the next section to open, or ""."""
+        after = f" {after}" if after else ""
+
+        def body(how: str) -> str:
+            run_it = f"$w {how} </dev/null"
+            if name in commands.SMALL_OUTPUT:
+                return f"{run_it}; _e {name} $?{after}"
+            return f"s=$( {{ {{ {run_it} 3>&- 4>&-; echo $? >&3; }} | $c >&4; }} 3>&1 ); _e {name} \"$s\"{after}"
+
+        with_sh = body(f"sh -c {shlex.quote(command)}")
+        plain = _plain(command)
+        if plain is None:
+            return with_sh
+        # installed: run it as it is; not installed: "prog ... 2>/dev/null" gives no output and status 127 (say so
+        # without starting anything), anything else goes through sh -c for the shell's own "not found" message
+        missing = f"_e {name} 127{after}" if plain["quiet"] else with_sh
+        return f"if command -v {plain['program']} >/dev/null 2>&1; then {body(command)}; else {missing}; fi"
+
+    def run_all(group: Mapping[str, str]) -> list[str]:
+        names = list(group)
+        if not names:
+            return []
+        return [f"_o {names[0]}"] + [run(name, group[name], names[i + 1] if i + 1 < len(names) else "")
+                                     for i, name in enumerate(names)]
+
+    lines += run_all(named)
     if pbx:
-        pbx_runs = "; ".join(f"r {name} {shlex.quote(command)}" for name, command in pbx.items())
-        lines.append(f"if command -v asterisk >/dev/null 2>&1; then {pbx_runs}; fi")
-    lines.append('printf "%s END\\n" "$B"')
+        lines.append(f"if command -v asterisk >/dev/null 2>&1; then {'; '.join(run_all(pbx))}; fi")
+    lines.append("printf '%s END\\n' \"$B\"")
     return "; ".join(lines)
 
 
@@ -245,38 +336,55 @@ def _exit_status(text: bytes) -> int | None:
     return None if status in (124, 137) else status
 
 
-def _split_batch(data: bytes, boundary: bytes, named: Mapping[str, str],
-                 cap: int) -> tuple[dict[str, CommandOutput], bool]:
-    """Outputs by name from the batch's stdout, and whether the script reached its end."""
-    outputs: dict[str, CommandOutput] = {}
-    opening = re.compile(re.escape(boundary) + rb" OUT ([a-z0-9_]{1,64})\n")
+_SECTION_NAME = re.compile(rb"[a-z0-9_]{1,64}")
+
+
+def _sections(data: bytes, boundary: bytes, opening: bytes, closing: bytes) -> dict[str, tuple[bytes, bytes | None]]:
+    """name -> (section text, what follows its closing marker on that line, or None when it was never closed)."""
+    found: dict[str, tuple[bytes, bytes | None]] = {}
+    start_marker = boundary + b" " + opening + b" "
     pos = 0
     while True:
-        match = opening.search(data, pos)
-        if match is None:
+        at = data.find(start_marker, pos)
+        if at < 0:
             break
-        name = match.group(1).decode()
-        if name not in named or name in outputs:
+        name_at = at + len(start_marker)
+        name_end = data.find(b"\n", name_at, name_at + 65)
+        if name_end < 0 or not _SECTION_NAME.fullmatch(data, name_at, name_end):
+            pos = name_at  # not one of our markers (a name would be short and plain): look further
+            continue
+        name = data[name_at:name_end].decode()
+        if name in found:
+            break
+        body_at = name_end + 1
+        end_marker = b"\n" + boundary + b" " + closing + b" " + data[name_at:name_end]
+        end_at = data.find(end_marker + (b" " if closing == b"RC" else b"\n"), body_at)
+        line_end = data.find(b"\n", end_at + len(end_marker)) if end_at >= 0 else -1
+        if end_at < 0 or line_end < 0:
+            found[name] = (data[body_at:end_at if end_at >= 0 else len(data)], None)
+            break
+        found[name] = (data[body_at:end_at], data[end_at + len(end_marker):line_end].strip())
+        pos = line_end + 1
+    return found
+
+
+def _split_batch(stdout: bytes, stderr: bytes, boundary: bytes, named: Mapping[str, str],
+                 cap: int) -> tuple[dict[str, CommandOutput], bool]:
+    """Outputs by name from the batch's stdout and stderr streams, and whether the script reached its end."""
+    outputs: dict[str, CommandOutput] = {}
+    outs = _sections(stdout, boundary, b"OUT", b"RC")
+    errs = _sections(stderr, boundary, b"ERR", b"EOE")
+    for name, (out, rc) in outs.items():
+        if name not in named:
             break  # not a section the script prints: stop rather than guess
-        command, start = named[name], match.end()
-        rc_marker = b"\n" + boundary + b" RC " + match.group(1) + b" "
-        rc_at = data.find(rc_marker, start)
-        if rc_at < 0:  # cut inside this command's stdout
-            outputs[name] = CommandOutput(command=command, exit_status=None, stdout=data[start:start + cap])
-            break
-        status_end = data.find(b"\n", rc_at + len(rc_marker))
-        done_marker = b"\n" + boundary + b" DONE " + match.group(1) + b"\n"
-        done_at = data.find(done_marker, status_end + 1) if status_end >= 0 else -1
-        stdout = data[start:rc_at]
-        stderr = data[status_end + 1:done_at] if done_at >= 0 else data[status_end + 1:] if status_end >= 0 else b""
-        status = _exit_status(data[rc_at + len(rc_marker):status_end]) if status_end >= 0 else None
-        if done_at < 0 or len(stdout) > cap or len(stderr) > cap:
+        err, closed = errs.get(name, (b"", None))
+        status = _exit_status(rc) if rc is not None else None
+        if rc is None or closed is None or len(out) > cap or len(err) > cap:
             status = None  # cut by the cap or by the stream ending: unfinished, as a single command would be
-        outputs[name] = CommandOutput(command=command, exit_status=status, stdout=stdout[:cap], stderr=stderr[:cap])
-        if done_at < 0:
+        outputs[name] = CommandOutput(command=named[name], exit_status=status, stdout=out[:cap], stderr=err[:cap])
+        if rc is None:
             break
-        pos = done_at + len(done_marker)
-    return outputs, data.endswith(boundary + b" END\n")
+    return outputs, stdout.endswith(boundary + b" END\n")
 
 
 def _run_batch(transport: paramiko.Transport, named: Mapping[str, str], pbx: Mapping[str, str],
@@ -292,9 +400,27 @@ def _run_batch(transport: paramiko.Transport, named: Mapping[str, str], pbx: Map
         channel = transport.open_session(timeout=max(0.1, min(command_timeout, deadline - time.monotonic())))
     except (paramiko.SSHException, EOFError, OSError):
         return {}, False
-    stdout = bytearray()
+    streams = {"out": bytearray(), "err": bytearray()}
+    # where the last marker of each stream starts: the bytes after it are the section being read
+    section_at = {"out": 0, "err": 0}
     progress = time.monotonic()
     seen_markers = 0
+
+    def take(stream: str, chunk: bytes) -> bool:
+        """Add a chunk; False when the section being read ran far past the cap (a runaway the host did not cut)."""
+        nonlocal seen_markers, progress
+        buffer = streams[stream]
+        scan_from = max(0, len(buffer) - len(marker))
+        buffer += chunk
+        markers = buffer.count(marker, scan_from)
+        if markers:
+            seen_markers += markers
+            progress = time.monotonic()
+            section_at[stream] = buffer.rfind(marker, scan_from)
+        # a small-output command past the cap is still read to its end (twice the cap at most), so the commands
+        # after it stay in this channel; past that, drop the channel and run the rest one channel each
+        return len(buffer) - section_at[stream] <= 2 * (cap + 1) + 256
+
     try:
         channel.settimeout(0.2)
         # sh -c: the login shell may be csh; shlex quoting reads the same in sh and csh on one line
@@ -305,18 +431,14 @@ def _run_batch(transport: paramiko.Transport, named: Mapping[str, str], pbx: Map
             except TimeoutError:
                 chunk = None
             if chunk == b"":
+                while channel.recv_stderr_ready():  # EOF covers both streams: what stderr holds has all arrived
+                    take("err", channel.recv_stderr(65536))
                 break  # EOF: the script ended (or the host closed the channel)
-            if chunk:
-                scan_from = max(0, len(stdout) - len(marker))
-                stdout += chunk
-                markers = stdout.count(marker, scan_from)
-                if markers:
-                    seen_markers += markers
-                    progress = time.monotonic()
-            while channel.recv_stderr_ready():
-                channel.recv_stderr(65536)  # the script's own complaints: not kept, but drained
+            within = take("out", chunk) if chunk else True
+            while within and channel.recv_stderr_ready():
+                within = take("err", channel.recv_stderr(65536))
             now = time.monotonic()
-            if len(stdout) > total_cap or now > deadline:
+            if not within or len(streams["out"]) + len(streams["err"]) > total_cap or now > deadline:
                 break
             if now - progress > command_timeout + _BATCH_GRACE:
                 # no marker for longer than a command may take: timeout(1) is missing or did not stop it
@@ -328,7 +450,7 @@ def _run_batch(transport: paramiko.Transport, named: Mapping[str, str], pbx: Map
         pass
     finally:
         channel.close()
-    return _split_batch(bytes(stdout), marker, named, cap)
+    return _split_batch(bytes(streams["out"]), bytes(streams["err"]), marker, named, cap)
 
 
 def _collect_commands(transport: paramiko.Transport, command_timeout: float,
@@ -390,7 +512,7 @@ def _collect_commands(transport: paramiko.Transport, command_timeout: float,
 
 def _collect_one(target: tuple[str, int], credentials: Sequence[SshCredential],
                  known: tuple[str, str] | None, timeout: float, command_timeout: float,
-                 host_deadline: float) -> SshReply:
+                 host_deadline: float, keys: _Keys | None = None) -> SshReply:
     address, port = target
     started = time.monotonic()
 
@@ -425,7 +547,7 @@ def _collect_one(target: tuple[str, int], credentials: Sequence[SshCredential],
                                  error=f"host key changed: expected {key_fp} got {fingerprint(key)}; "
                                        "re-trust the device to continue")
             try:
-                if _authenticate(transport, credential):
+                if _authenticate(transport, credential, keys):
                     winner = credential
                     break
             except _Refused as exc:
@@ -452,12 +574,13 @@ def ssh_collect(targets: Sequence[tuple[str, int]], credentials: Sequence[SshCre
     trusted on first use and its key reported; a known host whose key differs is refused before authentication.
     """
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ssh-collect")
+    keys = _Keys()
     futures: dict[Future[SshReply], tuple[str, int]] = {}
     try:
         for address, port in targets:
             target = (address, int(port))
             futures[pool.submit(_collect_one, target, credentials, known_host_keys.get(target), timeout,
-                                command_timeout, host_deadline)] = target
+                                command_timeout, host_deadline, keys)] = target
         for future in as_completed(futures):
             target = futures[future]
             try:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
+import subprocess
 import time
 from unittest import mock
 
 import pytest
 
 from discovery import commands
-from discovery.collectors.ssh import MAX_OUTPUT_BYTES, SshCredential, _split_batch, ssh_collect, ssh_host_key
+from discovery.collectors.ssh import (
+    MAX_OUTPUT_BYTES,
+    SshCredential,
+    _batch_script,
+    _split_batch,
+    ssh_collect,
+    ssh_host_key,
+)
 from discovery.raw import SshReply
 from tests.agents import fixtures as agent_fixtures
 from tests.agents.fixtures import loopback
@@ -108,19 +117,54 @@ def test_batch_time_limit_output_cap_and_exit_status(sshd_farm: SshdFarm) -> Non
 def test_split_batch_on_cut_and_forged_streams() -> None:
     named = {"a": "cmd a", "b": "cmd b", "c": "cmd c"}
     b = b"ESTATE-0123"
-    whole = (b + b" OUT a\nA\n" + b"\n" + b + b" RC a 0\n" + b"\n" + b + b" DONE a\n"
-             + b + b" OUT b\nBB" + b"\n" + b + b" RC b 124\n" + b"e\n" + b"\n" + b + b" DONE b\n"
-             + b + b" OUT c\nCCCC" + b"\n" + b + b" RC c 0\n" + b"\n" + b + b" DONE c\n" + b + b" END\n")
-    outputs, complete = _split_batch(whole, b, named, cap=3)
+    whole = (b + b" OUT a\nA\n" + b"\n" + b + b" RC a 0\n"
+             + b + b" OUT b\nBB" + b"\n" + b + b" RC b 124\n"
+             + b + b" OUT c\nCCCC" + b"\n" + b + b" RC c 0\n" + b + b" END\n")
+    errors = (b"login noise\n" + b + b" ERR a\n" + b"\n" + b + b" EOE a\n"
+              + b + b" ERR b\ne!\n" + b"\n" + b + b" EOE b\n" + b + b" ERR c\n" + b"\n" + b + b" EOE c\n")
+    outputs, complete = _split_batch(whole, errors, b, named, cap=3)
     assert complete
     assert outputs["a"].exit_status == 0 and outputs["a"].stdout == b"A\n" and outputs["a"].command == "cmd a"
-    assert outputs["b"].exit_status is None and outputs["b"].stdout == b"BB" and outputs["b"].stderr == b"e\n"
+    assert outputs["a"].stderr == b""
+    assert outputs["b"].exit_status is None and outputs["b"].stdout == b"BB" and outputs["b"].stderr == b"e!\n"
     assert outputs["c"].exit_status is None and outputs["c"].stdout == b"CCC"  # over the cap: cut, unfinished
-    cut, complete = _split_batch(whole[: whole.index(b"BB") + 1], b, named, cap=3)
+    cut, complete = _split_batch(whole[: whole.index(b"BB") + 1], errors, b, named, cap=3)
     assert not complete and cut["b"].exit_status is None and cut["b"].stdout == b"B" and "c" not in cut
-    forged, _ = _split_batch(b + b" OUT nope\nx\n" + whole, b, named, cap=3)
+    # stdout complete but the stderr stream cut inside b's section: b did not finish as far as we know
+    cut_err, _ = _split_batch(whole, errors[: errors.index(b"e!\n") + 1], b, named, cap=3)
+    assert cut_err["a"].exit_status == 0 and cut_err["b"].exit_status is None and cut_err["b"].stderr == b"e"
+    big_err, _ = _split_batch(whole, errors.replace(b" ERR a\n", b" ERR a\neeee"), b, named, cap=3)
+    assert big_err["a"].stderr == b"eee" and big_err["a"].exit_status is None  # stderr over the cap: cut too
+    forged, _ = _split_batch(b + b" OUT nope\nx\n" + whole, errors, b, named, cap=3)
     assert forged == {}  # a section the script never prints: nothing is guessed
-    assert _split_batch(b"% Invalid input detected at '^' marker.\n", b, named, cap=3) == ({}, False)
+    assert _split_batch(b"% Invalid input detected at '^' marker.\n", b"", b, named, cap=3) == ({}, False)
+
+
+# what the batch runs must give each command exactly what `sh -c command` gives: the real commands, and the
+# shapes the script treats specially (run as written, skipped when the program is missing, builtins, failures)
+EQUIVALENT = {
+    **{name: command for name, command in {**commands.PROBE, **commands.UNIX}.items()
+       if name not in ("memory", "connections")},  # those two change from one moment to the next
+    "missing_quiet": "no-such-program-estate --x 2>/dev/null",
+    "missing_loud": "no-such-program-estate --x",
+    "builtin": "printf 'a\\nb'",
+    "failing": "cat /nonexistent/estate",
+    "quoted": "sh -c 'echo out; echo err >&2; exit 4'",
+    "compound": "echo one; echo two >&2 && false",
+}
+
+
+@pytest.mark.skipif(shutil.which("timeout") is None, reason="needs timeout(1)")
+def test_batch_gives_what_each_command_gives_alone() -> None:
+    boundary = "ESTATE-test"
+    script = _batch_script(EQUIVALENT, boundary, 10.0, MAX_OUTPUT_BYTES, {})
+    batch = subprocess.run(["sh", "-c", script], capture_output=True, stdin=subprocess.DEVNULL, timeout=60)
+    outputs, complete = _split_batch(batch.stdout, batch.stderr, boundary.encode(), EQUIVALENT, MAX_OUTPUT_BYTES)
+    assert complete and list(outputs) == list(EQUIVALENT)
+    for name, command in EQUIVALENT.items():
+        alone = subprocess.run(["sh", "-c", command], capture_output=True, stdin=subprocess.DEVNULL, timeout=30)
+        got = outputs[name]
+        assert (got.stdout, got.stderr, got.exit_status) == (alone.stdout, alone.stderr, alone.returncode), name
 
 
 def test_password_auth(sshd_farm: SshdFarm) -> None:
