@@ -11,7 +11,6 @@ import django_tables2 as tables
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db import models
-from django.db.models.query import ModelIterable
 from django.template import Context, Template
 from django.template.base import render_value_in_context
 from django.templatetags.l10n import localize as localize_filter
@@ -24,6 +23,8 @@ from django_tables2.columns.base import BoundColumn, LinkTransform
 from django_tables2.data import TableQuerysetData
 from django_tables2.rows import BoundRow, BoundRows
 from django_tables2.utils import A, AttributeDict, signature
+
+from estate.pagination import page_primary_keys
 
 
 class SelectColumn(tables.Column):
@@ -423,77 +424,3 @@ class DeferredJoinPaginator(Paginator):
         records = {record.pk: record for record in queryset.order_by().filter(pk__in=set(pks))} if pks else {}
         return BoundRows(data=[records[pk] for pk in pks if pk in records], table=rows.table,
                          pinned_data=rows.pinned_data)
-
-
-def page_primary_keys(queryset, bottom: int, top: int) -> list | None:
-    """The primary keys of queryset[bottom:top], in order, when they cannot differ from what slicing would return."""
-    query = queryset.query
-    if (queryset._iterable_class is not ModelIterable or query.is_sliced or query.combinator or query.distinct_fields
-            or query.extra_order_by or query.extra or "?" in query.order_by):
-        return None
-    if _ordering_is_total(query):
-        return list(queryset.values_list("pk", flat=True)[bottom:top])
-    paths = _sort_value_paths(query)
-    if not paths:
-        return None
-    first = max(bottom - 1, 0)
-    found = list(queryset.values_list("pk", *paths)[first:top + 1])
-    keys = [row[1:] for row in found]
-    if any(a == b for a, b in zip(keys, keys[1:], strict=False)):
-        return None  # a tie in or at the edge of the page: only the usual query gives the usual page
-    return [row[0] for row in found[bottom - first:bottom - first + top - bottom]]
-
-
-def _sort_value_paths(query) -> list[str] | None:
-    """The values the ORDER BY compares, as values_list() paths, if it is a plain list of columns or annotations."""
-    meta = query.get_meta()
-    ordering = query.order_by or (meta.ordering if query.default_ordering else ())
-    paths = []
-    for index, term in enumerate(ordering):
-        if not isinstance(term, str) or term == "?":
-            return None
-        path = term.lstrip("-+")
-        if path in query.annotations:
-            paths.append(path)
-            continue
-        current = meta
-        parts = path.split("__")
-        for n, part in enumerate(parts):
-            try:
-                field = current.get_field(part)
-            except FieldDoesNotExist:
-                return None
-            if n < len(parts) - 1:
-                if not field.is_relation or field.related_model is None:
-                    return None
-                current = field.related_model._meta
-            elif field.is_relation:
-                return None  # sorted by the related model's ordering
-            elif index == len(ordering) - 1 and (getattr(field, "choices", None)
-                                                 or isinstance(field, models.BooleanField)):
-                return None  # the last sort key has a handful of values: ties are certain, skip the check
-        paths.append(path)
-    return paths
-
-
-def _ordering_is_total(query) -> bool:
-    """Whether the ORDER BY includes a unique, non-null column of the model itself (no two rows can tie)."""
-    meta = query.get_meta()
-    ordering = query.order_by or (meta.ordering if query.default_ordering else ())
-    if "?" in ordering:
-        return False
-    for term in ordering:
-        if not isinstance(term, str):
-            continue
-        name = term.lstrip("-+")
-        if name == "pk":
-            return True
-        if "__" in name or name in query.annotations:
-            continue
-        try:
-            field = meta.get_field(name)
-        except FieldDoesNotExist:
-            continue
-        if not field.is_relation and (field.primary_key or (field.unique and not field.null)):
-            return True
-    return False
