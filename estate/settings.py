@@ -149,7 +149,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["estate.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "estate.api.ordering.StableOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "estate.api.pagination.EstatePagination",
     "PAGE_SIZE": 50,
