@@ -3,8 +3,9 @@
     .venv/bin/python bench/discovery_sweep.py [--agents 1000] [--postgres]
 
 End to end = what `manage.py discover --quick` does: the discovery job expands the range, the pysnmp collector
-sweeps the system group + ENTITY chassis (over 2 processes), each reply is parsed, classified by the rule files
-and reconciled into the database (one transaction per host, audited). Every agent answers as a distinct switch
+sweeps the system group + ENTITY chassis (over 2 processes) while the job parses, classifies (rule files) and
+reconciles the replies into the database as they arrive (on SQLite, one transaction and one match index per batch
+of up to 50 hosts; audited). Every agent answers as a distinct switch
 ("{addr}" in bench/data/sweep/public.snmprec becomes the agent's address). Runs twice: the first run creates 1,000
 devices, the second finds them unchanged. Prints devices/s for both and the worker's peak RSS as a last JSON line.
 """
