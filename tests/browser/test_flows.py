@@ -283,3 +283,33 @@ def test_import_csv_upload_preview_confirm(admin_page, tmp_path):
     assert imported.site.name == "Town Hall"
     assert Device.objects.filter(name="web01").count() == 1
     assert str(Device.objects.get(name="web01").purchase_date) == "2021-02-01"
+
+
+@pytest.mark.parametrize("which", ["job", "run"])
+def test_live_progress_log_and_summary_update_in_place(admin_page, which):
+    """The job page and a discovery run page share one poller: progress, log and counts change without a reload,
+    and log text from the server stays text."""
+    from discovery.models import DiscoveryRun
+    from estate.choices import JobStatusChoices
+    from estate.models import Job, JobLogEntry
+    from tests.factories import DiscoveryRunFactory, JobFactory
+
+    page = admin_page
+    if which == "job":
+        job = JobFactory(status=JobStatusChoices.RUNNING, progress_total=10)
+        url, counted = reverse("job_detail", kwargs={"pk": job.pk}), "5 of 10 (50 %)"
+    else:
+        run = DiscoveryRunFactory(job__status=JobStatusChoices.RUNNING, job__progress_total=10,
+                                  summary={"created": 0, "updated": 0, "unchanged": 0, "unreachable": 0, "failed": 0})
+        job, url, counted = run.job, run.get_absolute_url(), "5 of 10 hosts (50 %)"
+    page.goto(url)
+    Job.objects.filter(pk=job.pk).update(progress_done=5)
+    JobLogEntry.objects.create(job=job, message="<b>halfway</b>")
+    if which == "run":
+        DiscoveryRun.objects.filter(pk=run.pk).update(summary={"created": 3, "updated": 0, "unchanged": 0,
+                                                                "unreachable": 0, "failed": 0})
+    page.locator(f"#{which}-progress-text", has_text=counted).wait_for(timeout=15000)
+    page.locator(f"#{which}-log", has_text="<b>halfway</b>").wait_for(timeout=15000)
+    assert page.locator(f"#{which}-log b").count() == 0
+    if which == "run":
+        page.locator('[data-summary="created"]', has_text="3").wait_for(timeout=15000)

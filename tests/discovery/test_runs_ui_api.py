@@ -66,7 +66,8 @@ class StartRunTest(TestCase):
         page = self.client.get(run.get_absolute_url())
         self.assertContains(page, 'role="progressbar"')
         self.assertContains(page, 'aria-valuenow="0"')
-        self.assertContains(page, "discovery/run.js")
+        self.assertContains(page, "estate/jobs.js")  # the live poller, shared with the job page
+        self.assertContains(page, 'data-live="run"')
         status = self.client.get(f"/discovery/runs/{run.pk}/status.json").json()
         self.assertEqual((status["status"], status["progress_total"], status["is_finished"]), ("pending", 6, False))
 
