@@ -16,8 +16,11 @@ from django.db.models.query import ModelIterable
 def page_records(queryset: models.QuerySet, bottom: int, top: int) -> list:
     """queryset[bottom:top] as a list, read by primary keys first when that gives the same page."""
     pks = page_primary_keys(queryset, bottom, top)
-    if pks is None:
-        return list(queryset[bottom:top])
+    return list(queryset[bottom:top]) if pks is None else records_in_order(queryset, pks)
+
+
+def records_in_order(queryset: models.QuerySet, pks: list) -> list:
+    """The queryset's rows with these primary keys (with its joins and prefetches), in the order of ``pks``."""
     records = {record.pk: record for record in queryset.order_by().filter(pk__in=set(pks))} if pks else {}
     return [records[pk] for pk in pks if pk in records]
 

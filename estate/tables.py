@@ -24,7 +24,7 @@ from django_tables2.data import TableQuerysetData
 from django_tables2.rows import BoundRow, BoundRows
 from django_tables2.utils import A, AttributeDict, signature
 
-from estate.pagination import page_primary_keys
+from estate.pagination import page_primary_keys, records_in_order
 
 
 class SelectColumn(tables.Column):
@@ -421,6 +421,4 @@ class DeferredJoinPaginator(Paginator):
         pks = page_primary_keys(queryset, bottom, top)
         if pks is None:
             return rows[bottom:top]
-        records = {record.pk: record for record in queryset.order_by().filter(pk__in=set(pks))} if pks else {}
-        return BoundRows(data=[records[pk] for pk in pks if pk in records], table=rows.table,
-                         pinned_data=rows.pinned_data)
+        return BoundRows(data=records_in_order(queryset, pks), table=rows.table, pinned_data=rows.pinned_data)
