@@ -110,12 +110,10 @@ class DiscoveryJob(JobRunner):
                 items = [(reply.address, reply) for reply in batch if reply.address in pending]
                 pending.difference_update(address for address, _reply in items)
                 done = self._apply_batch(run, items, ssh_replies, summary, hosts, done)
-                self.progress(done)
         # SSH-only runs, and addresses SNMP said nothing about (a sweep stopped early): what SSH learnt counts.
         leftovers = [(address, None) for address, _target in resolved if address in pending]
         for start in range(0, len(leftovers), HOST_BATCH):
             done = self._apply_batch(run, leftovers[start:start + HOST_BATCH], ssh_replies, summary, hosts, done)
-            self.progress(done)
         run.summary = summary
         run.save(update_fields=["summary"])
         self.log("Summary: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
@@ -308,6 +306,9 @@ class DiscoveryJob(JobRunner):
             if index is not None:
                 batch_flush(index=index)
             HostResult.objects.bulk_create(results)
+            run.summary = summary
+            run.save(update_fields=["summary"])  # the run page shows the counts as they grow
+        self.progress(done + len(items))
         return done + len(items)
 
     def _prepare(self, run: DiscoveryRun, address: str, snmp: SnmpReply | None, ssh: SshReply | None

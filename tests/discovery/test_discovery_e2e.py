@@ -256,6 +256,28 @@ def test_dry_run_reports_the_diff_and_writes_nothing(lab: Lab) -> None:
     assert not DeviceAccess.objects.exists() and not InstalledSoftware.objects.exists()
 
 
+def test_the_run_summary_grows_batch_by_batch(lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run page polls the run's summary: it is saved after every batch of hosts, not only at the end."""
+    from discovery import jobs
+
+    seen: list[int] = []
+    progress = jobs.DiscoveryJob.progress
+
+    def recording(self, done, total=None):
+        summary = DiscoveryRun.objects.get(job_id=self.job.pk).summary or {}
+        seen.append(sum(summary.values()))
+        return progress(self, done, total)
+
+    monkeypatch.setattr(jobs, "HOST_BATCH", 1)
+    monkeypatch.setattr(jobs.DiscoveryJob, "progress", recording)
+    a = lab.address
+    scope = make_scope("Batches", SiteFactory(), "\n".join([a["switch"], a["printer"], a["ups"]]),
+                       lab_credentials(lab), use_ssh=False)
+    run = discover(api_client(*RUNNER_PERMS), scope, dry_run=True)
+    assert sum(run.summary.values()) == 3
+    assert seen[-3:] == [1, 2, 3]
+
+
 # --- SSH host keys: a rogue key is refused before authentication, then re-trusted through the API -----------------
 
 
