@@ -587,14 +587,8 @@ def _plan_devices(table: imp.Table, columns: dict[str, int], refs: _Refs, *, on_
             device = by_tag.get(values["asset_tag"])
         if device is None and values.get("name") and site is not None and site.pk:
             device = by_name.get((site.pk, values["name"]))
-        if device is not None:
-            if device.pk in matched_rows:
-                row.error("row", f"matches the same device ({device}) as row {matched_rows[device.pk]}")
-                continue
-            matched_rows[device.pk] = row.number
-            if on_existing == "skip" and not row.errors:
-                row.action, row.obj, row.note = "skip", device, "already exists"
-                continue
+        if device is not None and _claimed(row, device, matched_rows, on_existing, "device"):
+            continue
         is_existing = device is not None
         if device is None:
             if "name" not in values:
@@ -649,14 +643,8 @@ def _plan_simple(table: imp.Table, columns: dict[str, int], *, model: type[model
         if "slug" in values:
             values["slug"] = values["slug"].lower()
         obj = by_slug.get(values.get("slug", "")) or by_name.get(values.get("name", "").lower())
-        if obj is not None:
-            if obj.pk in matched:
-                row.error("row", f"matches the same {what} ({obj}) as row {matched[obj.pk]}")
-                continue
-            matched[obj.pk] = number
-            if on_existing == "skip" and not row.errors:
-                row.action, row.obj, row.note = "skip", obj, "already exists"
-                continue
+        if obj is not None and _claimed(row, obj, matched, on_existing, what):
+            continue
         existing = obj is not None
         if obj is None:
             if "name" not in values:
@@ -678,6 +666,19 @@ def _plan_simple(table: imp.Table, columns: dict[str, int], *, model: type[model
         uniques.check(row, obj, [("name", (obj.name.lower(),)), ("slug", (obj.slug,))], what)
         _finish_row(row, obj, existing)
     return rows
+
+
+def _claimed(row: RowPlan, obj: models.Model, matched: dict[int, int], on_existing: str, what: str) -> bool:
+    """A row that matches an existing object: an error if an earlier row matched it too, else claim it; True when
+    the row is done (that error, or skipped because existing objects are left alone)."""
+    if obj.pk in matched:
+        row.error("row", f"matches the same {what} ({obj}) as row {matched[obj.pk]}")
+        return True
+    matched[obj.pk] = row.number
+    if on_existing == "skip" and not row.errors:
+        row.action, row.obj, row.note = "skip", obj, "already exists"
+        return True
+    return False
 
 
 def _plan_sites(table, columns, refs, *, on_existing, create_missing_sites):
@@ -714,14 +715,8 @@ def _plan_hardware_models(table: imp.Table, columns: dict[str, int], refs: _Refs
         if manufacturer.pk:
             obj = (refs.models_by_mf.get((manufacturer.pk, values["model"].lower()))
                    or (refs.models_by_mf.get((manufacturer.pk, slug)) if slug else None))
-        if obj is not None:
-            if obj.pk in matched:
-                row.error("row", f"matches the same hardware model ({obj}) as row {matched[obj.pk]}")
-                continue
-            matched[obj.pk] = number
-            if on_existing == "skip" and not row.errors:
-                row.action, row.obj, row.note = "skip", obj, "already exists"
-                continue
+        if obj is not None and _claimed(row, obj, matched, on_existing, "hardware model"):
+            continue
         existing = obj is not None
         if obj is None:
             obj, _ = refs.hardware_model(manufacturer, values["model"], values.get("kind"))
