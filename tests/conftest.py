@@ -1,6 +1,11 @@
 """Shared pytest set-up. Real agents (snmpd, snmpsim, sshd, redis, postgres) come from tests/agents."""
 
 import os as _os
+import uuid as _uuid
+
+# One random seed per test session, inherited by every xdist worker (they start after this file is imported), for
+# values that must agree across workers, such as the password of a shared OS test account.
+_os.environ.setdefault("ESTATE_TEST_SESSION_SEED", _uuid.uuid4().hex)
 
 _DB_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server",
                 "django_db_reset_sequences", "django_db_serialized_rollback"}

@@ -46,8 +46,10 @@ pytestmark = pytest.mark.xdist_group("playbooks-private-sshd")
 
 SSHD = "/usr/sbin/sshd"
 TEST_USER = "estate-ssh-test"
-# Unique per test session, so a hit anywhere can only come from this run.
-CANARY_PASSWORD = f"canary-pw-{uuid.uuid4().hex}"
+# Unique per test session, so a hit anywhere can only come from this run. The same in every xdist worker (the seed
+# comes from tests/conftest.py, through the environment): the login user is one OS account, and a worker that set its
+# own password would lock out a farm another worker had started.
+CANARY_PASSWORD = f"canary-pw-{os.environ.get('ESTATE_TEST_SESSION_SEED') or uuid.uuid4().hex}"
 CANARY_PASSPHRASE = f"canary-pp-{uuid.uuid4().hex}"
 
 
