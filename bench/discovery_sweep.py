@@ -1,6 +1,6 @@
 """Benchmark (issue: discovery): an SNMP identification sweep of 1,000 live simulated agents, end to end.
 
-    .venv/bin/python bench/discovery_sweep.py [--agents 1000] [--postgres]
+    .venv/bin/python bench/discovery_sweep.py [--agents 1000]
 
 End to end = what `manage.py discover --quick` does: the discovery job expands the range, the pysnmp collector
 sweeps the system group + ENTITY chassis (over 2 processes) while the job parses, classifies (rule files) and

@@ -175,8 +175,13 @@ class HostFacts:
     extra: tuple[tuple[str, str], ...] = field(default=())  # other vendor facts, (key, value) sorted
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def facts_to_dict(facts: Any) -> Any:
     """JSON-friendly form of any fact (dataclasses -> dicts, tuples -> lists)."""
+    if type(facts) in _SCALARS:  # most values: answer before the dataclass checks
+        return facts
     if dataclasses.is_dataclass(facts) and not isinstance(facts, type):
         return {f.name: facts_to_dict(getattr(facts, f.name)) for f in dataclasses.fields(facts)}
     if isinstance(facts, tuple | list):

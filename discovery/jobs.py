@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ipaddress
 import queue
 import socket
@@ -399,10 +400,11 @@ class _Prepared:
     host_key_changed: bool
 
 
+_COUNTED = frozenset({"software", "connections", "processes", "interfaces"})
+_FACT_FIELDS = tuple(f.name for f in dataclasses.fields(HostFacts))
+
+
 def _summary_facts(facts: HostFacts) -> dict:
     """What the run page shows: identity and counts, not every package."""
-    data = facts_to_dict(facts)
-    for key in ("software", "connections", "processes"):
-        data[key] = len(data.get(key) or [])
-    data["interfaces"] = len(data.get("interfaces") or [])
-    return data
+    return {name: len(getattr(facts, name)) if name in _COUNTED else facts_to_dict(getattr(facts, name))
+            for name in _FACT_FIELDS}

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from auditlog.context import disable_auditlog
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.utils.text import slugify
 
 from discovery.facts import HostFacts, InterfaceFact, NeighbourFact
 from discovery.matching import HostKeys, MatchIndex, device_match, is_ip
-from estate.audit_bulk import audit_create_record, audit_creates_write
+from estate.audit_bulk import audit_create_record, audit_creates_write, object_insert
 from inventory.choices import (
     DependencyProtocolChoices,
     DependencySourceChoices,
@@ -122,12 +121,18 @@ def host_keys(facts: HostFacts) -> HostKeys:
                     wanted_name=_clean_name(facts.hostname) or facts.address)
 
 
+_CLEANED_FIELDS = ("hostname", "serial", "manufacturer", "model", "platform", "version", "firmware", "engine_id")
+
+
 def _cleaned(facts: HostFacts) -> HostFacts:
     # Parsers clean strings already; reconcile must not trust that (PostgreSQL refuses NUL in any query).
-    return _replace(facts, hostname=_clean_name(facts.hostname) or None, serial=_clean_name(facts.serial) or None,
-                    manufacturer=_clean_name(facts.manufacturer) or None, model=_clean_name(facts.model) or None,
-                    platform=_clean_name(facts.platform) or None, version=_clean_name(facts.version) or None,
-                    firmware=_clean_name(facts.firmware) or None, engine_id=_clean_name(facts.engine_id) or None)
+    changes = {}
+    for name in _CLEANED_FIELDS:
+        value = getattr(facts, name)
+        cleaned = _clean_name(value) or None
+        if cleaned != value:
+            changes[name] = cleaned
+    return _replace(facts, **changes) if changes else facts  # usually already clean: no copy
 
 
 def _reconcile_once(*, facts, site, source, dry_run, seen_at, index: MatchIndex | None) -> Outcome:
@@ -205,8 +210,7 @@ def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source
                 setattr(device, name_, value)
         _validate(device)
         if index is not None:
-            with disable_auditlog():  # its history is written with the batch's (batch_flush)
-                device.save()
+            object_insert(device)  # no signals: its history is written with the batch's (batch_flush)
             index.created.append(audit_create_record(device))
         else:
             device.save()
@@ -278,8 +282,9 @@ def _plain(value: Any) -> Any:
 def _clean_name(value: str | None) -> str:
     if not value:
         return ""
-    value = re.sub(r"[\x00-\x1f\x7f]", "", value).strip()
-    return value[:255]
+    if not value.isprintable():  # the C check first: most names have nothing to remove
+        value = re.sub(r"[\x00-\x1f\x7f]", "", value)
+    return value.strip()[:255]
 
 
 def _free_name(site: Site, wanted: str, index: MatchIndex | None = None) -> str:
@@ -453,8 +458,9 @@ def _apply_software(device: Device, facts: HostFacts, outcome: Outcome) -> None:
         new.append(InstalledSoftware(device=device, product=product, version=version,
                                      vendor=(sw.vendor or "")[:100], install_date=_date(sw.install_date)))
     if new:
-        InstalledSoftware.objects.bulk_create(new, batch_size=500)
-        _audit_bulk_created(new)
+        InstalledSoftware.objects.bulk_create(new, batch_size=500)  # no signals: write their history as auditlog would
+        if new[0].pk is not None:  # (ids come back from bulk_create on SQLite and PostgreSQL)
+            audit_creates_write([audit_create_record(o) for o in new], now=timezone.now())
         outcome.changes["software"] = [None, f"{len(new)} added"]
         if outcome.action == "unchanged":
             outcome.action = "updated"
@@ -467,31 +473,6 @@ def _date(value: str | None):
         return datetime.fromisoformat(value[:10]).date()
     except ValueError:
         return None
-
-
-def _audit_bulk_created(objects: list) -> None:
-    """bulk_create skips signals: write the create entries of the history ourselves, in bulk."""
-    from auditlog.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    from estate.context import get_request_id
-
-    try:
-        from auditlog.context import auditlog_value
-
-        actor = auditlog_value.get().get("actor")
-    except LookupError:
-        actor = None
-    if not objects or objects[0].pk is None:
-        return  # the database did not return ids (bulk_create on an old backend): nothing to link to
-    ct = ContentType.objects.get_for_model(type(objects[0]))
-    now = timezone.now()
-    LogEntry.objects.bulk_create([
-        LogEntry(content_type=ct, object_pk=str(o.pk), object_id=o.pk, object_repr=str(o)[:200],
-                 action=LogEntry.Action.CREATE, changes={"product": [None, o.product], "version": [None, o.version]},
-                 actor=actor if getattr(actor, "pk", None) else None, cid=get_request_id(), timestamp=now)
-        for o in objects
-    ], batch_size=500)
 
 
 # --- connections become dependencies -------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""Audit history written in bulk: LogEntry rows shaped as django-auditlog records them through its signals.
+"""Writes that skip the ORM's per-object cost, and the audit history they would have made.
 
 Bulk writes (the importer, a discovery sweep's new devices) bypass auditlog's signals, so they write their history
-here: the same fields (the model's registration decides which), the same "None"-for-empty text, and the actor and
-correlation id of the current audit context.
+here: LogEntry rows shaped as django-auditlog records them, with the same fields (the model's registration decides
+which), the same "None"-for-empty text, and the actor and correlation id of the current audit context.
+
+``rows_insert()`` writes many rows with one executemany; ``object_insert()`` writes one model instance the way
+``save()`` would for a new object (auto_now fields, field preparation) at a fraction of the cost, without signals.
 """
 
 from __future__ import annotations
@@ -107,26 +110,67 @@ def audit_creates_write(records: list[CreateRecord], *, now: Any) -> int:
     return len(rows)
 
 
+def _prepared(fields: list[models.Field], values: Iterable[Any], connection: Any) -> list[Any]:
+    """Values as the driver takes them. Text and integers go as they are; other types (dates, decimals, JSON)
+    through the field, as the ORM would send them."""
+    return [value if (value is None or (type(value) in (str, int) and isinstance(f, _PLAIN_FIELDS)
+                                        and not isinstance(f, models.JSONField)))
+            else f.get_db_prep_save(value, connection)
+            for f, value in zip(fields, values, strict=True)]
+
+
 def rows_insert(model: type[models.Model], rows: list[dict[str, Any]], fields: list[models.Field] | None = None
                 ) -> None:
     """INSERT many rows with executemany: no model instances, no per-batch SQL compilation."""
     if not rows:
         return
     connection = transaction.get_connection()
-    quote = connection.ops.quote_name
     if fields is None:
         fields = [model._meta.get_field(name.removesuffix("_id") if name.endswith("_id") and name != "object_id"
                                         else name) for name in rows[0]]
-    columns = ", ".join(quote(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
-    # Text and integers go to the driver as they are; other types (dates, decimals, JSON) through the field.
-    plain = [isinstance(f, _PLAIN_FIELDS) and not isinstance(f, models.JSONField) for f in fields]
-    params = [
-        [value if (simple and (value is None or type(value) in (str, int))) else f.get_db_prep_save(value, connection)
-         for f, simple, value in zip(fields, plain, row.values(), strict=True)]
-        for row in rows
-    ]
+    sql = _insert_sql(model, tuple(fields), connection, returning=False)
+    params = [_prepared(fields, row.values(), connection) for row in rows]
     with connection.cursor() as cursor:
         for start in range(0, len(params), INSERT_BATCH):
             cursor.executemany(sql, params[start:start + INSERT_BATCH])
+
+
+def object_insert(obj: models.Model) -> None:
+    """INSERT a new model instance, as ``obj.save()`` would for it, and set its primary key.
+
+    What ``save()`` does besides is left to the caller: no signals are sent (auditlog's included: record its
+    history with ``audit_create_record()``), no parents of multi-table inheritance are saved. For hot loops where
+    Django's per-save SQL compilation costs more than the database does (a discovery sweep's new devices)."""
+    model = type(obj)
+    connection = transaction.get_connection()
+    pk = model._meta.pk
+    fields = tuple(f for f in model._meta.concrete_fields if f is not pk or obj.pk is not None)
+    # pre_save: auto_now and auto_now_add fields take their time here, as in save()
+    values = [f.pre_save(obj, True) for f in fields]
+    returning = obj.pk is None and connection.features.can_return_columns_from_insert
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, fields, connection, returning=returning),
+                       _prepared(list(fields), values, connection))
+        if obj.pk is None:
+            obj.pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(
+                cursor, model._meta.db_table, pk.column)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+_INSERT_SQL: dict[tuple[Any, ...], str] = {}
+
+
+def _insert_sql(model: type[models.Model], fields: tuple[models.Field, ...], connection: Any, *,
+                returning: bool) -> str:
+    key = (model, fields, connection.vendor, returning)
+    sql = _INSERT_SQL.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        if returning:
+            sql += f" RETURNING {quote(model._meta.pk.column)}"
+        _INSERT_SQL[key] = sql
+    return sql

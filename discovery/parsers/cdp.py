@@ -44,6 +44,8 @@ def _hint(caps: tuple[str, ...], platform: str | None, description: str | None) 
 
 
 def parse(mib: Mib, if_names: dict[int, str]) -> list[NeighbourFact]:
+    if not mib.has(CDP_CACHE):
+        return []
     rows: dict[tuple[int, ...], dict[int, Any]] = {}
     for col in (3, 4, 5, 6, 7, 8, 9):
         for index, value in mib.column(f"{CDP_CACHE}.{col}").items():

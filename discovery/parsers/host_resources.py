@@ -9,6 +9,7 @@ from discovery.facts import DiskFact, SoftwareFact
 from discovery.parsers import text
 from discovery.parsers.mib import Mib, as_oid, date_and_time
 
+HOST_RESOURCES = "1.3.6.1.2.1.25"
 HR_MEMORY_SIZE = "1.3.6.1.2.1.25.2.2.0"  # KiB
 HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"
 HR_STORAGE_TYPES = "1.3.6.1.2.1.25.2.1"
@@ -57,6 +58,8 @@ def _type_name(value: Any, base: str, names: dict[int, str]) -> str | None:
 
 def parse(mib: Mib) -> dict[str, Any]:
     out: dict[str, Any] = {}
+    if not mib.has(HOST_RESOURCES):
+        return out  # an identification sweep, or an agent without the MIB: skip a dozen empty columns
     mem_kib = mib.int(HR_MEMORY_SIZE)
     if mem_kib and mem_kib > 0:
         out["memory_bytes"] = mem_kib * 1024

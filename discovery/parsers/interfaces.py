@@ -90,6 +90,8 @@ def addresses(mib: Mib) -> dict[int, list[str]]:
 
 
 def parse(mib: Mib) -> dict[str, Any]:
+    if not (mib.has(IF_TABLE) or mib.has(IFX_TABLE)):
+        return {}  # interfaces are the rows of these tables: without them, nothing to read
     descrs = mib.column(f"{IF_TABLE}.2")
     types = mib.column(f"{IF_TABLE}.3")
     mtus = mib.column(f"{IF_TABLE}.4")

@@ -140,6 +140,8 @@ def ccm_version(mib: Mib) -> str | None:
 
 def cucm_phones(mib: Mib) -> list[NeighbourFact]:
     """Phones registered on a CUCM: each becomes a neighbour-like fact of kind ip_phone."""
+    if not mib.has(CCM_PHONE):
+        return []
     products = {i[0]: text.name(v) for i, v in mib.column(CCM_PRODUCT_NAME).items() if len(i) == 1}
     rows: dict[int, dict[int, Any]] = {}
     for col in (2, 4, 5, 6, 7, 10, 15, 18, 20):

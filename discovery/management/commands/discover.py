@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -111,6 +110,6 @@ class Command(BaseCommand):
                 err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} hosts")
                 err.flush()
                 shown = state
-            time.sleep(0.3)
+            worker.join(0.3)  # not sleep: return as soon as the job ends
         if shown:
             err.write("\n")
