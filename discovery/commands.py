@@ -8,6 +8,14 @@ from __future__ import annotations
 # Run first on every host: tells a Unix shell from a network CLI or a PBX shell.
 PROBE = {"uname": "uname -srm"}
 
+DPKG_STATUS_READ = (
+    "if [ -r {status} ]; then awk 'function row() {{ if (p != \"\" && s !~ / not-installed$/) "
+    "print p \"\\t\" v \"\\t\" a; p = v = a = s = \"\" }} /^Package: /{{ p = substr($0, 10) }} "
+    "/^Status: /{{ s = $0 }} /^Version: /{{ v = substr($0, 10) }} /^Architecture: /{{ a = substr($0, 15) }} "
+    "/^$/{{ row() }} END {{ row() }}' {status}; "
+    "else dpkg-query -W -f '${{Package}}\\t${{Version}}\\t${{Architecture}}\\n' 2>/dev/null; fi"
+)
+
 UNIX = {
     "hostname": "hostname",
     "os_release": "cat /etc/os-release",
@@ -22,16 +30,21 @@ UNIX = {
     "memory": "cat /proc/meminfo",
     "disks": "lsblk -b -d -n -P -o NAME,SIZE,TYPE,MODEL,SERIAL 2>/dev/null",
     "interfaces": "ip -o link show; ip -o addr show",
-    "packages_dpkg": "dpkg-query -W -f '${Package}\\t${Version}\\t${Architecture}\\n' 2>/dev/null",
+    # dpkg's status file read with awk gives the lines `dpkg-query -W` gives with this format (packages not purged,
+    # in the file's order) for a third of the CPU; dpkg-query itself where the file cannot be read
+    "packages_dpkg": DPKG_STATUS_READ.format(status="/var/lib/dpkg/status"),
     "packages_rpm": "rpm -qa --qf '%{NAME}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}\\t%{INSTALLTIME}\\n' 2>/dev/null",
-    # -n numeric, -t TCP, -a all states, -H no header: listening and established sockets become Dependencies
-    "connections": "ss -tanH 2>/dev/null",
+    # -n numeric, -t TCP, -H no header; only the states that become Dependencies (listening, established), chosen
+    # in the kernel: a busy server's thousands of TIME-WAIT sockets are neither listed nor sent. (With two states
+    # or more, ss still prints the State column the parser reads.)
+    "connections": "ss -tanH state listening state established 2>/dev/null",
 }
 
-# UNIX commands whose output is small by nature (one short file or line). The SSH batch runs them without the
-# host-side output cap (a head -c process each); the collector still enforces the cap on what it receives.
-# Every other command, and any command added later, is capped on the host itself.
-SMALL_OUTPUT = frozenset({"hostname", "os_release", "uname", "dmi", "cpu", "memory"})
+# UNIX commands that only read a kernel value or one short local file: quick and small by nature. The SSH batch
+# runs them without the host-side time limit and output cap (a timeout(1) and a head -c process each, which cost
+# the host more than these commands do); the collector still enforces both on what it receives. Every other
+# command, and any command added later, gets both on the host itself.
+QUICK_READS = frozenset({"hostname", "os_release", "uname", "dmi", "cpu", "memory"})
 
 NETWORK_CLI = {
     "show_version": "show version",

@@ -269,8 +269,9 @@ def _batch_script(named: Mapping[str, str], boundary: str, command_timeout: floa
 
     Per command, on stdout: "B OUT name\\n" stdout "\\nB RC name status\\n"; on stderr (the channel's own stderr
     stream, so nothing is written on the host): "B ERR name\\n" stderr "\\nB EOE name\\n". "B END\\n" closes stdout.
-    stdin is /dev/null. Commands not in commands.SMALL_OUTPUT have their stdout cut on the host at cap+1 bytes
-    (one more than kept, so a cut shows); the collector enforces the cap on every stream it reads.
+    stdin is /dev/null. Commands not in commands.QUICK_READS run under timeout(1) and have their stdout cut on the
+    host at cap+1 bytes (one more than kept, so a cut shows); the collector enforces the cap on every stream it
+    reads, and notices a command that stalls (see _run_batch).
     """
     limit = max(1, math.ceil(command_timeout))
     keep = cap + 1
@@ -300,12 +301,13 @@ def _batch_script(named: Mapping[str, str], boundary: str, command_timeout: floa
 
         def body(how: str) -> str:
             run_it = f"$w {how} </dev/null"
-            if name in commands.SMALL_OUTPUT:
-                return f"{run_it}; _e {name} $?{after}"
             return f"s=$( {{ {{ {run_it} 3>&- 4>&-; echo $? >&3; }} | $c >&4; }} 3>&1 ); _e {name} \"$s\"{after}"
 
-        with_sh = body(f"sh -c {shlex.quote(command)}")
         plain = _plain(command)
+        if name in commands.QUICK_READS:
+            # no timeout(1) to exec, so no sh -c either: a subshell (a fork, no exec) when it is not one command
+            return f"{command if plain else f'( {command} )'} </dev/null; _e {name} $?{after}"
+        with_sh = body(f"sh -c {shlex.quote(command)}")
         if plain is None:
             return with_sh
         # installed: run it as it is; not installed: "prog ... 2>/dev/null" gives no output and status 127 (say so

@@ -14,6 +14,7 @@ from types import TracebackType
 
 import paramiko
 
+from discovery import commands
 from discovery.collectors.ssh import fingerprint
 
 
@@ -138,12 +139,12 @@ HOSTILE_TEXT = (b"Linux <script>alert('x')</script> \xff\xfe\x00\x1b[31m evil\r\
                 b"'; DROP TABLE inventory_device; --\n")
 
 HOSTILE_COMMANDS: dict[str, CommandBehaviour] = {
-    "uname -srm": CommandBehaviour(stdout=HOSTILE_TEXT),
-    "hostname": CommandBehaviour(stdout=b"<img src=x onerror=alert(1)>\xc3\x28\n"),
-    "cat /etc/os-release": CommandBehaviour(stdout=b"A" * (6 * 1024 * 1024)),  # past the 4 MiB cap
-    "cat /proc/meminfo": CommandBehaviour(stdout=b"\x00\xff" * 1000, stderr=b"\xfe" * 100, exit_status=3),
-    "ss -tanH 2>/dev/null": CommandBehaviour(stdout=b"y\n", endless=True),  # never ends on its own
-    "nproc; grep -m1 'model name' /proc/cpuinfo": CommandBehaviour(stdout=b"1\n", delay=60.0),  # hangs
+    commands.UNIX["uname"]: CommandBehaviour(stdout=HOSTILE_TEXT),
+    commands.UNIX["hostname"]: CommandBehaviour(stdout=b"<img src=x onerror=alert(1)>\xc3\x28\n"),
+    commands.UNIX["os_release"]: CommandBehaviour(stdout=b"A" * (6 * 1024 * 1024)),  # past the 4 MiB cap
+    commands.UNIX["memory"]: CommandBehaviour(stdout=b"\x00\xff" * 1000, stderr=b"\xfe" * 100, exit_status=3),
+    commands.UNIX["connections"]: CommandBehaviour(stdout=b"y\n", endless=True),  # never ends on its own
+    commands.UNIX["cpu"]: CommandBehaviour(stdout=b"1\n", delay=60.0),  # hangs
 }
 
 

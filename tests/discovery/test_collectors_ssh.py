@@ -7,6 +7,7 @@ import hashlib
 import shutil
 import subprocess
 import time
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -92,11 +93,11 @@ def test_batch_time_limit_output_cap_and_exit_status(sshd_farm: SshdFarm) -> Non
     host = sshd_farm.hosts[0]
     unix = {
         "hostname": "hostname",
-        "os_release": "head -c 5000000 /dev/zero",  # past the cap
-        "cpu": "sleep 60",  # hangs
+        "os_release": "head -c 5000000 /dev/zero",  # a quick read past the cap: the collector cuts it
+        "disks": "sleep 60",  # hangs: timeout(1) on the host stops it
         "memory": "printf x; echo oops >&2; exit 3",
         "connections": "yes",  # never ends on its own
-        "disks": "printf 'no newline'",
+        "interfaces": "printf 'no newline'",
     }
     before = len(sshd_farm.log_text(host.address))
     started = time.monotonic()
@@ -107,11 +108,28 @@ def test_batch_time_limit_output_cap_and_exit_status(sshd_farm: SshdFarm) -> Non
     out = reply.outputs
     assert out["hostname"].exit_status == 0 and out["hostname"].stdout.strip()
     assert out["os_release"].exit_status is None and out["os_release"].stdout == b"\0" * MAX_OUTPUT_BYTES
-    assert out["cpu"].exit_status is None
+    assert out["disks"].exit_status is None
     assert out["memory"].exit_status == 3 and out["memory"].stdout == b"x" and out["memory"].stderr == b"oops\n"
     assert out["connections"].exit_status is None and len(out["connections"].stdout) == MAX_OUTPUT_BYTES
-    assert out["disks"].exit_status == 0 and out["disks"].stdout == b"no newline"
+    assert out["interfaces"].exit_status == 0 and out["interfaces"].stdout == b"no newline"
     assert sessions(sshd_farm, host.address, before) == 1
+
+
+def test_a_quick_read_that_hangs_does_not_lose_the_rest(sshd_farm: SshdFarm) -> None:
+    """Quick reads (one kernel value or short file) run without timeout(1) on the host. Should one hang all the
+    same, the collector sees the batch stall, marks it unfinished and runs the others a channel each."""
+    host = sshd_farm.hosts[0]
+    unix = {"hostname": "hostname", "cpu": "sleep 30", "memory": "cat /proc/meminfo", "disks": "printf ok"}
+    assert "cpu" in commands.QUICK_READS and "disks" not in commands.QUICK_READS
+    started = time.monotonic()
+    with mock.patch.object(commands, "UNIX", unix):
+        [reply] = run([(host.address, host.port)], [key_credential(host)], command_timeout=1.0)
+    assert time.monotonic() - started < 15  # command_timeout + the batch's grace, then a channel per command
+    assert reply.error is None and reply.shell == "unix"
+    assert reply.outputs["hostname"].exit_status == 0
+    assert reply.outputs["cpu"].exit_status is None
+    assert reply.outputs["memory"].exit_status == 0 and b"MemTotal:" in reply.outputs["memory"].stdout
+    assert reply.outputs["disks"].exit_status == 0 and reply.outputs["disks"].stdout == b"ok"
 
 
 def test_split_batch_on_cut_and_forged_streams() -> None:
@@ -165,6 +183,62 @@ def test_batch_gives_what_each_command_gives_alone() -> None:
         alone = subprocess.run(["sh", "-c", command], capture_output=True, stdin=subprocess.DEVNULL, timeout=30)
         got = outputs[name]
         assert (got.stdout, got.stderr, got.exit_status) == (alone.stdout, alone.stderr, alone.returncode), name
+
+
+# a dpkg database with what the status file may hold, sorted by name as dpkg writes it: packages installed,
+# purged (not-installed: dpkg-query leaves those out), removed with their configuration kept, multi-line fields, an
+# epoch, and no blank line at the end
+DPKG_STATUS = """Package: adduser
+Status: install ok installed
+Priority: important
+Maintainer: Debian Adduser Developers <adduser@packages.debian.org>
+Architecture: all
+Version: 3.134
+Description: add and remove users and groups
+ This package includes the 'adduser' and 'deluser' commands.
+ Version: 9.9 (a description line, not a field)
+
+Package: gone
+Status: purge ok not-installed
+Architecture: amd64
+
+Package: libc6
+Status: install ok installed
+Maintainer: GNU Libc Maintainers <debian-glibc@lists.debian.org>
+Architecture: amd64
+Multi-Arch: same
+Version: 2.36-9+deb12u4
+Description: GNU C Library: Shared libraries
+
+Package: old-tool
+Status: deinstall ok config-files
+Maintainer: Someone <someone@example.invalid>
+Architecture: amd64
+Version: 1:2.0-3
+Conffiles:
+ /etc/old-tool.conf 0123456789abcdef0123456789abcdef
+Description: an old tool
+"""
+
+
+@pytest.mark.skipif(shutil.which("dpkg-query") is None, reason="needs dpkg-query")
+def test_dpkg_status_read_gives_what_dpkg_query_gives(tmp_path) -> None:
+    (tmp_path / "status").write_text(DPKG_STATUS)
+    (tmp_path / "updates").mkdir()
+    (tmp_path / "info").mkdir()
+    ours = subprocess.run(["sh", "-c", commands.DPKG_STATUS_READ.format(status=tmp_path / "status")],
+                          capture_output=True, check=True)
+    theirs = subprocess.run(["dpkg-query", f"--admindir={tmp_path}", "-W",
+                             "-f", "${Package}\\t${Version}\\t${Architecture}\\n"], capture_output=True, check=True)
+    assert ours.stdout == theirs.stdout
+    assert ours.stdout.decode().splitlines() == ["adduser\t3.134\tall", "libc6\t2.36-9+deb12u4\tamd64",
+                                                  "old-tool\t1:2.0-3\tamd64"]
+    # and on this machine's own database, when it has one
+    if shutil.which("dpkg") and Path("/var/lib/dpkg/status").is_file():
+        ours = subprocess.run(["sh", "-c", commands.UNIX["packages_dpkg"]], capture_output=True, check=True)
+        theirs = subprocess.run(["dpkg-query", "-W", "-f", "${Package}\\t${Version}\\t${Architecture}\\n"],
+                                capture_output=True, check=True)
+        assert ours.stdout == theirs.stdout and ours.stdout.count(b"\n") > 10
 
 
 def test_password_auth(sshd_farm: SshdFarm) -> None:
