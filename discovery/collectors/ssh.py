@@ -6,16 +6,16 @@ Secrets (passwords, private keys, passphrases) are never logged and never put in
 
 On a POSIX shell every command runs in ONE exec channel: a small sh script frames each command's stdout and its
 exit status with a random boundary marker on the channel's stdout, and its stderr likewise on the channel's stderr
-(nothing is written on the host), with a per-command time limit (timeout(1) when the host has it, a client-side
-watchdog always) and a per-command output cap (head -c on the host for commands whose output can grow; the
-collector enforces it on everything it reads). One channel costs one sshd session fork instead of a dozen. A host
-that does not run the script (network CLI, PBX shell, csh without sh, an odd server) is collected the old way: the
-probe, then one channel per command.
+(nothing is written on the host), with a per-command time limit (a client-side watchdog always; timeout(1) on the
+host, when it has one, for commands other than quick reads) and a per-command output cap (head -c on the host for
+commands whose output can grow; the collector enforces it on everything it reads). One channel costs one sshd
+session fork instead of a dozen. A host that does not run the script (network CLI, PBX shell, csh without sh, an odd
+server) is collected the old way: the probe, then one channel per command.
 
-Where the CPU goes (bench/ssh_inventory.py, 100 OpenSSH hosts on one 2-core box, per host): sshd itself ~25 ms
-(fork, re-exec, key exchange, auth, session), the inventory commands ~26 ms (dpkg-query, ss, ip, lsblk...), the
-script's framing ~15 ms (timeout(1), head, sh), this collector ~9 ms (paramiko). Hence the script's care with
-processes, and AES-GCM first (see _connect).
+Where the CPU goes (bench/ssh_inventory.py, 100 OpenSSH hosts on one 2-core box, per host): sshd itself ~22 ms
+(fork, re-exec, key exchange, auth, session), the inventory commands and the script's framing ~20 ms (ss, awk over
+dpkg's status file, ip, lsblk; timeout(1) and head for the commands that need them), this collector ~6 ms
+(paramiko). Hence the script's care with processes, and AES-GCM first (see _connect).
 """
 
 from __future__ import annotations
