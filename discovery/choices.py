@@ -42,3 +42,8 @@ class DiscoveryMethodChoices(models.TextChoices):
     SNMP = "snmp", "SNMP"
     SSH = "ssh", "SSH"
     NEIGHBOUR = "neighbour", "Neighbour table"
+
+
+class DiscoveryModeChoices(models.TextChoices):
+    INVENTORY = "inventory", "Full inventory (SNMP walk and SSH)"
+    IDENTIFY = "identify", "Quick identification (SNMP system group and chassis only)"

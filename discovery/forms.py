@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 
+from discovery.choices import DiscoveryModeChoices
 from discovery.models import Credential, CredentialSet, Scope
 from discovery.secrets import PLACEHOLDER
 from estate.forms import BulkEditForm, EstateForm, EstateModelForm
@@ -148,4 +149,23 @@ class ScopeBulkEditForm(BulkEditForm):
 
 
 class DiscoverForm(EstateForm):
+    dry_run = forms.BooleanField(required=False, label="Dry run (show what would change, write nothing)")
+
+
+class DiscoveryRunStartForm(EstateForm):
+    """An ad hoc run, as the API and `manage.py discover` start one: targets, site, credential sets, options."""
+
+    targets = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=100_000,
+        help_text="One a line: an address, a range (127.77.0.1-127.77.0.62), a CIDR or a name; optionally :port.")
+    exclusions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=100_000,
+                                 help_text="Addresses, ranges or CIDRs to leave out, one a line.")
+    site = forms.ModelChoiceField(queryset=Site.objects.all(), help_text="Where new devices are recorded.")
+    credential_sets = forms.ModelMultipleChoiceField(
+        queryset=CredentialSet.objects.all(), widget=forms.CheckboxSelectMultiple,
+        help_text="Tried in name order, as a scope tries them (each set's credentials in the set's own order), "
+                  "until one works.")
+    port = forms.IntegerField(min_value=1, max_value=65535, required=False,
+                              help_text="For every target without a port of its own (SNMP and SSH).")
+    mode = forms.ChoiceField(choices=DiscoveryModeChoices.choices, initial=DiscoveryModeChoices.INVENTORY)
     dry_run = forms.BooleanField(required=False, label="Dry run (show what would change, write nothing)")

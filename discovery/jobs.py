@@ -19,7 +19,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from discovery.choices import CredentialKindChoices, DiscoveryMethodChoices, HostResultActionChoices
+from discovery.choices import (
+    CredentialKindChoices,
+    DiscoveryMethodChoices,
+    DiscoveryModeChoices,
+    HostResultActionChoices,
+)
 from discovery.classify import classify, load_rules
 from discovery.collectors.snmp import SnmpV2cCredential, SnmpV3Credential, snmp_identify, snmp_inventory
 from discovery.collectors.ssh import SshCredential, ssh_collect
@@ -52,7 +57,8 @@ class DiscoveryJob(JobRunner):
     time_limit = 4 * 3600
 
     def run(self, *, run_id: int | None = None, scope_id: int | None = None, credential_ids: list[int] | None = None,
-            port: int | None = None, verify_items: list[int] | None = None, mode: str = "inventory",
+            port: int | None = None, verify_items: list[int] | None = None,
+            mode: str = DiscoveryModeChoices.INVENTORY,
             **_: Any) -> dict:
         """mode "inventory": full SNMP walk and SSH; "identify": a fast SNMP sweep of identity only.
 
@@ -68,7 +74,7 @@ class DiscoveryJob(JobRunner):
                                    limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
         snmp_creds, ssh_creds = self._credentials(scope, credential_ids or [])
         use_snmp = (scope.use_snmp if scope else True) and bool(snmp_creds)
-        use_ssh = (scope.use_ssh if scope else True) and bool(ssh_creds) and mode != "identify"
+        use_ssh = (scope.use_ssh if scope else True) and bool(ssh_creds) and mode != DiscoveryModeChoices.IDENTIFY
         if not (use_snmp or use_ssh):
             raise JobFailed("No credentials to try: give the scope a credential set (or --community / "
                             "--credential-set on the command line).")
@@ -107,7 +113,8 @@ class DiscoveryJob(JobRunner):
         pending = {address for address, _target in resolved}
         if use_snmp:
             snmp_targets = [(addr, t.port or options["snmp_port"]) for addr, t in resolved]
-            for batch in self._snmp_batches(snmp_targets, snmp_creds, options, identify=mode == "identify"):
+            identify = mode == DiscoveryModeChoices.IDENTIFY
+            for batch in self._snmp_batches(snmp_targets, snmp_creds, options, identify=identify):
                 items = [(reply.address, reply) for reply in batch if reply.address in pending]
                 pending.difference_update(address for address, _reply in items)
                 done = self._apply_batch(run, items, ssh_replies, summary, hosts, done)

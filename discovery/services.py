@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from discovery.choices import DiscoveryModeChoices
 from discovery.models import SECRET_FIELDS, Credential, CredentialSet, CredentialSetMember, DiscoveryRun, HostKey, Scope
 from discovery.secrets import PLACEHOLDER, encrypt_secrets
 from discovery.targets import TargetError, parse_and_expand
@@ -63,10 +64,15 @@ def credential_set_save(*, credential_set: CredentialSet, credentials: Sequence[
 
 @transaction.atomic
 def discovery_run_start(*, site: Site, scope: Scope | None = None, targets: str = "", exclusions: str = "",
-                        credential_ids: Sequence[int] = (), port: int | None = None, dry_run: bool = False,
-                        user=None, started_by: str = "", queue: str | None = None,
-                        extra: dict | None = None) -> DiscoveryRun:
-    """Validate the targets and create the run and its job. A bad scope raises before anything is created."""
+                        credential_ids: Sequence[int] = (), credential_sets: Sequence[CredentialSet] = (),
+                        port: int | None = None, dry_run: bool = False,
+                        mode: str = DiscoveryModeChoices.INVENTORY, user=None, started_by: str = "",
+                        queue: str | None = None, extra: dict | None = None) -> DiscoveryRun:
+    """Validate the targets and create the run and its job. A bad scope raises before anything is created.
+
+    An ad hoc run tries credential_ids, then the credentials of credential_sets (each set in its own order)."""
+    credential_ids = list(dict.fromkeys([*credential_ids, *(c.pk for cset in credential_sets
+                                                             for c in cset.ordered_credentials())]))
     if scope is not None:
         targets, exclusions, site = scope.targets, scope.exclusions, scope.site
     try:
@@ -74,7 +80,7 @@ def discovery_run_start(*, site: Site, scope: Scope | None = None, targets: str 
     except TargetError as exc:
         raise ValidationError({"targets": str(exc)}) from exc
     name = f"Discover {scope.name}" if scope else f"Discover {targets.splitlines()[0][:60] if targets else ''}"
-    kwargs = {"credential_ids": list(credential_ids), "port": port, **(extra or {})}
+    kwargs = {"credential_ids": credential_ids, "port": port, "mode": mode, **(extra or {})}
     job = job_enqueue(kind="discovery", name=name, user=user, started_by=started_by,
                       queue=queue or (f"site-{site.slug}" if settings.ESTATE_JOB_BACKEND == "celery" else "default"),
                       **kwargs)

@@ -30,6 +30,7 @@ urlpatterns = [
     path("scopes/<int:pk>/delete/", views.ScopeDeleteView.as_view(), name="scope_delete"),
     path("scopes/<int:pk>/discover/", views.ScopeDiscoverView.as_view(), name="scope_discover"),
     path("runs/", views.DiscoveryRunListView.as_view(), name="run_list"),
+    path("runs/add/", views.DiscoveryRunAddView.as_view(), name="run_add"),
     path("runs/<int:pk>/", views.DiscoveryRunDetailView.as_view(), name="run_detail"),
     path("runs/<int:pk>/status.json", views.DiscoveryRunStatusView.as_view(), name="run_status"),
     path("host-keys/", views.HostKeyListView.as_view(), name="hostkey_list"),

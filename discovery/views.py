@@ -182,8 +182,40 @@ class DiscoveryRunListView(generic.ObjectListView):
         return selectors.run_list()
 
     def base_context(self):
-        # Runs are started from a scope, the API or the command line; their record is never edited by hand.
-        return super().base_context() | {"can_add": False, "can_change": False, "can_delete": False}
+        # Runs are started (the "Add" button: an ad hoc run), never edited or deleted by hand.
+        return super().base_context() | {"can_change": False, "can_delete": False}
+
+
+class DiscoveryRunAddView(generic._ModelView):
+    """Start an ad hoc run: the form of the API's POST /api/discovery/runs/ and of `manage.py discover`."""
+
+    model = DiscoveryRun
+    action = "add"
+    template_name = "discovery/run_add.html"
+
+    def get(self, request):
+        initial = {k: v for k, v in request.GET.items() if k in ("targets", "site")}
+        return self._render(forms.DiscoveryRunStartForm(initial=initial))
+
+    def post(self, request):
+        form = forms.DiscoveryRunStartForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                run = services.discovery_run_start(
+                    site=data["site"], targets=data["targets"], exclusions=data["exclusions"],
+                    credential_sets=list(data["credential_sets"]), port=data["port"], mode=data["mode"],
+                    dry_run=data["dry_run"], user=request.user, started_by=request.user.get_username())
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"Started {'a dry run of ' if run.dry_run else ''}{run.job.name}.")
+                return HttpResponseRedirect(run.get_absolute_url())
+        return self._render(form, status=400)
+
+    def _render(self, form, status: int = 200):
+        return render(self.request, self.template_name, self.base_context() | {"form": form}, status=status)
 
 
 class DiscoveryRunDetailView(generic._ModelView):

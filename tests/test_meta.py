@@ -24,8 +24,8 @@ EXEMPT: dict[str, str] = {
     "estate.schedulerlease": "the scheduler's leader lease: internal state, tested in tests/core/test_scheduler.py",
     "discovery.credentialsetmember": "a credential's place in a set: written through the set's ordered `credentials` "
                                      "(tests/discovery/test_crud.py)",
-    "discovery.discoveryrun": "started from a scope, the API or the CLI, never edited: run pages and API are tested in "
-                              "tests/discovery/test_runs_ui_api.py",
+    "discovery.discoveryrun": "started (a scope's button, the ad hoc form, the API, the CLI), never edited or deleted: "
+                              "run pages, form and API are tested in tests/discovery/test_runs_ui_api.py",
     "discovery.hostresult": "part of a run: shown on the run page and /api/discovery/runs/{id}/hosts/",
     "discovery.hostkey": "learnt by discovery (trust on first use), never typed in: list/detail/delete/re-trust pages "
                          "and API are tested in tests/discovery/test_runs_ui_api.py",

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from discovery import services
+from discovery.choices import DiscoveryModeChoices
 from discovery.models import Credential, CredentialSet, DiscoveryRun, HostKey, HostResult, Scope
 from discovery.secrets import PLACEHOLDER
 from estate.api.serializers import EstateModelSerializer
@@ -147,6 +148,8 @@ class DiscoveryRunStartSerializer(serializers.Serializer):
                                                          allow_empty=False)
     port = serializers.IntegerField(min_value=1, max_value=65535, required=False, allow_null=True,
                                     help_text="Port for every target without its own (SNMP and SSH)")
+    mode = serializers.ChoiceField(choices=DiscoveryModeChoices.choices, default=DiscoveryModeChoices.INVENTORY,
+                                   help_text="identify: a quick SNMP sweep of identity only (system group, chassis)")
     dry_run = serializers.BooleanField(default=False)
 
     def to_internal_value(self, data):

@@ -66,7 +66,7 @@ class ScopeViewSet(EstateModelViewSet):
 
 class DiscoveryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           viewsets.GenericViewSet):
-    """Runs: read-only, except POST which starts an ad hoc run {targets, site, credential_sets, port, dry_run}."""
+    """Runs: read-only, except POST: an ad hoc run {targets, site, credential_sets, port, mode, dry_run}."""
 
     queryset = selectors.run_list()
     serializer_class = s.DiscoveryRunSerializer
@@ -83,14 +83,11 @@ class DiscoveryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
         start = s.DiscoveryRunStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
         data = start.validated_data
-        credential_ids = []
-        for cset in data["credential_sets"]:
-            credential_ids.extend(c.pk for c in cset.ordered_credentials() if c.pk not in credential_ids)
         try:
             run = services.discovery_run_start(
                 site=data["site"], targets="\n".join(data["targets"]), exclusions="\n".join(data["exclusions"]),
-                credential_ids=credential_ids, port=data.get("port"), dry_run=data["dry_run"], user=request.user,
-                started_by=request.user.get_username(),
+                credential_sets=data["credential_sets"], port=data.get("port"), mode=data["mode"],
+                dry_run=data["dry_run"], user=request.user, started_by=request.user.get_username(),
             )
         except DjangoValidationError as exc:
             raise _django_error(exc) from exc

@@ -313,3 +313,56 @@ def test_live_progress_log_and_summary_update_in_place(admin_page, which):
     assert page.locator(f"#{which}-log b").count() == 0
     if which == "run":
         page.locator('[data-summary="created"]', has_text="3").wait_for(timeout=15000)
+
+
+def test_ad_hoc_discovery_run_from_the_form(admin_page, tmp_path):
+    """Start a run from the form, keyboard only, as the embedded default runs it (an in-process worker), against
+    two real SNMP agents on loopback: the run page follows it live to "completed" with both devices created."""
+    import threading
+
+    from discovery.models import DiscoveryRun
+    from estate.jobs.worker import Worker
+    from tests.agents.fixtures import SNMP_FIXTURES, loopback
+    from tests.agents.snmp import SnmprecResponder
+    from tests.factories import CredentialFactory, CredentialSetFactory
+
+    page = admin_page
+    agents = [(loopback(44, 1), 16100), (loopback(44, 2), 16100)]
+    responders = []
+    for recording, endpoint in zip(("apc_smartups", "hp_laserjet"), agents, strict=True):
+        data = tmp_path / recording
+        data.mkdir()
+        (data / "estate-ui.snmprec").write_bytes((SNMP_FIXTURES / f"{recording}.snmprec").read_bytes())
+        responders.append(SnmprecResponder(tmp_path / f"agent-{recording}", data, [endpoint]))
+    site = SiteFactory(name="Depot")
+    CredentialSetFactory(name="depot snmp", credentials=[CredentialFactory(secrets={"community": "estate-ui"})])
+    stop = threading.Event()
+    worker = threading.Thread(target=Worker(concurrency=1, poll_interval=0.2).run, args=(stop,), daemon=True)
+    with responders[0], responders[1]:
+        worker.start()
+        try:
+            page.goto(reverse("discovery:run_list"))
+            page.get_by_role("link", name="Add discovery run").click()
+            page.get_by_role("button", name="Start").click()  # empty: every error is shown and nothing starts
+            assert page.locator(".invalid-feedback").count() >= 3
+            assert axe_violations(page) == []
+            assert not DiscoveryRun.objects.exists()
+            page.get_by_label("Targets").focus()
+            page.keyboard.type(f"{agents[0][0]}\n{agents[1][0]}")
+            tab_until(page, "el.name === 'site'")
+            page.keyboard.press("ArrowDown")  # the first site
+            tab_until(page, "el.name === 'credential_sets'")
+            page.keyboard.press("Space")
+            tab_until(page, "el.name === 'port'")
+            page.keyboard.type("16100")
+            tab_until(page, "el.type === 'submit'")
+            page.keyboard.press("Enter")
+            page.locator("#run-progress-text", has_text="2 of 2 hosts").wait_for(timeout=60000)
+            page.locator('[data-summary="created"]', has_text="2").wait_for(timeout=15000)
+        finally:
+            stop.set()
+            worker.join(30)
+    run = DiscoveryRun.objects.get()
+    assert run.site == site and run.job.status == "completed"
+    assert sorted(run.host_results.values_list("action", flat=True)) == ["created", "created"]
+    assert sorted(run.host_results.values_list("device__kind", flat=True)) == ["printer", "ups"]

@@ -77,6 +77,55 @@ class StartRunTest(TestCase):
         self.assertEqual(self.client.post(f"/discovery/scopes/{self.scope.pk}/discover/").status_code, 403)
         self.assertFalse(DiscoveryRun.objects.exists())
 
+    def test_ad_hoc_run_from_the_ui(self):
+        user = UserFactory(perms=["discovery.add_discoveryrun", "discovery.view_discoveryrun"])
+        self.client.force_login(user)
+        site = SiteFactory()
+        first, second = (CredentialSetFactory(name="b-first", credentials=[CredentialFactory(), CredentialFactory()]),
+                         CredentialSetFactory(name="a-second", credentials=[CredentialFactory()]))
+        listing = self.client.get("/discovery/runs/")
+        self.assertContains(listing, 'href="/discovery/runs/add/"')
+        form = self.client.get("/discovery/runs/add/?targets=127.77.0.9")
+        self.assertContains(form, "127.77.0.9</textarea>")
+        self.assertContains(form, 'name="credential_sets"')
+        response = self.client.post("/discovery/runs/add/", {
+            "targets": "127.77.0.1-127.77.0.4\n127.77.0.9:1161", "exclusions": "127.77.0.2", "site": site.pk,
+            "credential_sets": [first.pk, second.pk], "port": "16100", "mode": "identify", "dry_run": "1"})
+        run = DiscoveryRun.objects.get()
+        self.assertRedirects(response, run.get_absolute_url(), fetch_redirect_response=False)
+        self.assertEqual((run.site, run.dry_run, run.job.user, run.job.progress_total), (site, True, user, 4))
+        self.assertEqual(run.job.kwargs["mode"], "identify")
+        self.assertEqual(run.job.kwargs["port"], 16100)
+        # sets in name order, as a scope tries them; each set's credentials in the set's own order
+        expected = [c.pk for c in second.ordered_credentials()] + [c.pk for c in first.ordered_credentials()]
+        self.assertEqual(run.job.kwargs["credential_ids"], expected)
+        self.assertContains(self.client.get(run.get_absolute_url()), 'role="progressbar"')
+
+    def test_ad_hoc_run_form_refuses_bad_input_and_starts_nothing(self):
+        self.client.force_login(UserFactory(perms=["discovery.add_discoveryrun"]))
+        site, cset = SiteFactory(), CredentialSetFactory(credentials=[CredentialFactory()])
+        cases = {**IMPOSSIBLE, "127.77.0.9-127.77.0.1": "range", "<script>alert(1)</script>": "&lt;script&gt;"}
+        for target, message in cases.items():
+            response = self.client.post("/discovery/runs/add/", {"targets": target, "site": site.pk,
+                                                                 "credential_sets": [cset.pk], "mode": "inventory"})
+            self.assertContains(response, message, status_code=400, msg_prefix=target)
+            self.assertNotContains(response, "<script>alert", status_code=400)
+        response = self.client.post("/discovery/runs/add/", {"targets": "127.77.0.1", "site": site.pk,
+                                                             "mode": "inventory"})
+        self.assertContains(response, "This field is required", status_code=400)  # no credential set
+        self.assertFalse(DiscoveryRun.objects.exists())
+        self.assertFalse(Job.objects.exists())
+
+    def test_ad_hoc_run_form_needs_permission(self):
+        self.client.force_login(UserFactory(perms=["discovery.view_discoveryrun"]))
+        self.assertNotContains(self.client.get("/discovery/runs/"), 'href="/discovery/runs/add/"')
+        self.assertEqual(self.client.get("/discovery/runs/add/").status_code, 403)
+        site, cset = SiteFactory(), CredentialSetFactory(credentials=[CredentialFactory()])
+        response = self.client.post("/discovery/runs/add/", {"targets": "127.77.0.1", "site": site.pk,
+                                                             "credential_sets": [cset.pk], "mode": "inventory"})
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(DiscoveryRun.objects.exists())
+
     def test_api_discover_returns_202_with_run_and_job(self):
         client = api_client("discovery.view_scope", "discovery.add_discoveryrun", "discovery.view_discoveryrun")
         response = client.post(f"/api/discovery/scopes/{self.scope.pk}/discover/", {"dry_run": True}, format="json")
@@ -98,9 +147,10 @@ class StartRunTest(TestCase):
         site, cset = SiteFactory(), CredentialSetFactory(credentials=[CredentialFactory(), CredentialFactory()])
         response = client.post("/api/discovery/runs/", {"targets": ["127.77.0.1", "127.77.0.2:1161"],
                                                         "site": site.pk, "credential_sets": [cset.pk], "port": 16100,
-                                                        "dry_run": False}, format="json")
+                                                        "mode": "identify", "dry_run": False}, format="json")
         self.assertEqual(response.status_code, 202, response.content)
         run = DiscoveryRun.objects.get(pk=response.json()["run"])
+        self.assertEqual(run.job.kwargs["mode"], "identify")
         self.assertEqual(run.job.kwargs["credential_ids"], [c.pk for c in cset.ordered_credentials()])
         self.assertEqual(run.job.kwargs["port"], 16100)
         self.assertEqual(run.targets, "127.77.0.1\n127.77.0.2:1161")

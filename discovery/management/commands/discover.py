@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from discovery.choices import DiscoveryModeChoices
 from discovery.collectors.snmp import SnmpV2cCredential
 from discovery.jobs import EPHEMERAL_CREDENTIALS
 from discovery.models import CredentialSet, DiscoveryRun
@@ -38,20 +39,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         site = self._site(options["site"])
-        credential_ids = []
+        credential_sets = []
         for name in options["credential_sets"]:
             cset = CredentialSet.objects.filter(name=name).first()
             if cset is None:
                 raise CommandError(f"No credential set called {name!r}.")
-            credential_ids.extend(c.pk for c in cset.ordered_credentials())
-        if not credential_ids and not options["community"]:
+            credential_sets.append(cset)
+        if not credential_sets and not options["community"]:
             raise CommandError("Give at least one --community or --credential-set.")
         try:
             with transaction.atomic():
                 run = discovery_run_start(
-                    site=site, targets="\n".join(options["targets"]), credential_ids=credential_ids,
+                    site=site, targets="\n".join(options["targets"]), credential_sets=credential_sets,
                     port=options["port"], dry_run=options["dry_run"], started_by="cli", queue="cli",
-                    extra={"mode": "identify"} if options["quick"] else None,
+                    mode=DiscoveryModeChoices.IDENTIFY if options["quick"] else DiscoveryModeChoices.INVENTORY,
                 )
                 # Ephemeral communities: in this process's memory only, consumed by the job when it starts. Set
                 # before the commit: the "eager" backend runs the job as the transaction commits.
