@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import dataclasses
 import ipaddress
-import queue
 import socket
 import threading
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from discovery.raw import SnmpReply, SshReply
 from discovery.reconcile import batch_flush, host_keys, host_reconcile, reference_cache_clear
 from discovery.services import host_key_record
 from discovery.targets import Target, parse_and_expand
+from estate.background import Emit, background_batches
 from estate.choices import JobLogLevelChoices
 from estate.jobs import JobFailed, JobRunner
 from inventory.choices import DiscoverySourceChoices
@@ -44,7 +44,7 @@ from inventory.choices import DiscoverySourceChoices
 EPHEMERAL_CREDENTIALS: dict[int, list[Any]] = {}
 
 HOST_BATCH = 50  # hosts applied per transaction (SQLite) and per progress update
-_COLLECTED = object()
+SSH_BATCH_WAIT = 2.0  # seconds a batch of SSH replies may wait to fill up before it is asked over SNMP
 
 
 @lru_cache(maxsize=1)
@@ -92,36 +92,37 @@ class DiscoveryJob(JobRunner):
                  f"{' — dry run' if run.dry_run else ''}")
         self.progress(0, len(resolved))
 
-        # SSH first (its replies wait in memory), then SNMP streamed: each batch of SNMP replies is parsed,
-        # classified and reconciled while the collector processes go on sweeping, so the database work overlaps
-        # the network and decoding work instead of following it.
-        ssh_replies: dict[str, SshReply] = {}
-        if use_ssh:
-            ssh_targets = [(addr, t.port or options["ssh_port"]) for addr, t in resolved]
-            known = {(k.address, k.port): (k.key_type, k.fingerprint)
-                     for k in HostKey.objects.filter(address__in=[a for a, _ in ssh_targets])}
-            for reply in ssh_collect(ssh_targets, ssh_creds, known_host_keys=known, timeout=options["ssh_timeout"],
-                                     command_timeout=30.0, concurrency=min(options["concurrency"], 32)):
-                ssh_replies[reply.address] = reply
-                if self.should_stop:
-                    break
-            self.check_cancelled()
-
+        # Collected, parsed, classified and reconciled in batches as replies arrive, so the database work overlaps
+        # the network and decoding work instead of following it, and memory holds a few batches, not the scope.
+        # SNMP alone: one streamed sweep. With SSH: SSH streams (bounded: a batch waits for the reconcile of the
+        # one before it), and each batch of SSH replies is then asked over SNMP and reconciled, both facts merged.
         summary = dict.fromkeys(HostResultActionChoices.values, 0)
         hosts: list[dict[str, Any]] = []
         done = 0
         pending = {address for address, _target in resolved}
-        if use_snmp:
-            snmp_targets = [(addr, t.port or options["snmp_port"]) for addr, t in resolved]
-            identify = mode == DiscoveryModeChoices.IDENTIFY
-            for batch in self._snmp_batches(snmp_targets, snmp_creds, options, identify=identify):
-                items = [(reply.address, reply) for reply in batch if reply.address in pending]
-                pending.difference_update(address for address, _reply in items)
-                done = self._apply_batch(run, items, ssh_replies, summary, hosts, done)
-        # SSH-only runs, and addresses SNMP said nothing about (a sweep stopped early): what SSH learnt counts.
-        leftovers = [(address, None) for address, _target in resolved if address in pending]
-        for start in range(0, len(leftovers), HOST_BATCH):
-            done = self._apply_batch(run, leftovers[start:start + HOST_BATCH], ssh_replies, summary, hosts, done)
+        snmp_port = {addr: t.port or options["snmp_port"] for addr, t in resolved}
+        identify = mode == DiscoveryModeChoices.IDENTIFY
+
+        def apply(items: list[tuple[str, SnmpReply | None, SshReply | None]]) -> None:
+            nonlocal done
+            items = [item for item in items if item[0] in pending]
+            pending.difference_update(address for address, _snmp, _ssh in items)
+            for start in range(0, len(items), HOST_BATCH):
+                done = self._apply_batch(run, items[start:start + HOST_BATCH], summary, hosts, done)
+
+        if use_ssh:
+            for ssh_batch in self._ssh_batches(resolved, ssh_creds, options):
+                by_address = {reply.address: reply for reply in ssh_batch}
+                if use_snmp:
+                    for batch in self._snmp_batches([(a, snmp_port[a]) for a in by_address], snmp_creds, options,
+                                                    identify=identify):
+                        apply([(reply.address, reply, by_address.pop(reply.address, None)) for reply in batch])
+                apply([(address, None, reply) for address, reply in by_address.items()])  # SNMP said nothing
+        elif use_snmp:
+            for batch in self._snmp_batches(list(snmp_port.items()), snmp_creds, options, identify=identify):
+                apply([(reply.address, reply, None) for reply in batch])
+        # addresses no collector answered for (a sweep stopped early): recorded as unreachable
+        apply([(address, None, None) for address, _target in resolved if address in pending])
         run.summary = summary
         run.save(update_fields=["summary"])
         self.log("Summary: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
@@ -220,14 +221,35 @@ class DiscoveryJob(JobRunner):
                 resolved.append((address, target))
         return resolved
 
+    def _ssh_batches(self, resolved: list[tuple[str, Target]], creds: list, options: dict
+                     ) -> Iterator[list[SshReply]]:
+        """SSH replies in batches as hosts finish, from a bounded pool in a thread of its own: at most a few
+        batches wait in memory, however large the scope."""
+        targets = [(addr, t.port or options["ssh_port"]) for addr, t in resolved]
+        known = {(k.address, k.port): (k.key_type, k.fingerprint)
+                 for k in HostKey.objects.filter(address__in=[a for a, _ in targets])}
+
+        def produce(emit: Emit, stop: threading.Event) -> None:
+            stream = ssh_collect(targets, creds, known_host_keys=known, timeout=options["ssh_timeout"],
+                                 command_timeout=30.0, concurrency=min(options["concurrency"], 32))
+            try:
+                for reply in stream:
+                    emit(reply)
+            finally:
+                stream.close()  # drops the hosts not started yet
+
+        # a batch waits a moment to fill: each is asked over SNMP next, and a sweep of 1 host costs as much as 50
+        yield from background_batches(produce, name=f"ssh-collect-{self.job.pk}", max_batch=HOST_BATCH,
+                                      max_wait=SSH_BATCH_WAIT, maxsize=2 * HOST_BATCH,
+                                      should_stop=lambda: self.should_stop)
+        self.check_cancelled()
+
     def _snmp_batches(self, targets: list[tuple[str, int]], creds: list, options: dict, *, identify: bool
                       ) -> Iterator[list[SnmpReply]]:
         """SNMP replies in batches as they arrive. The collector's event loop runs in a thread of its own (with
         the decoding in child processes for a large sweep); this thread takes whatever has arrived each time."""
-        replies: queue.Queue = queue.Queue()
-        stop = threading.Event()
 
-        async def collect() -> None:
+        async def collect(emit: Emit) -> None:
             if identify:  # large sweeps spread the decoding over both cores
                 stream = snmp_identify(targets, creds, timeout=options["timeout"], retries=options["retries"],
                                        concurrency=options["concurrency"], processes=2 if len(targets) >= 256 else 1)
@@ -236,67 +258,24 @@ class DiscoveryJob(JobRunner):
                                         concurrency=min(options["concurrency"], 64))
             try:
                 async for reply in stream:
-                    replies.put(reply)
-                    if stop.is_set():
-                        break
+                    emit(reply)  # raises Stopped once this job stops reading: the stream closes below
             finally:
                 await stream.aclose()
 
-        def worker() -> None:
-            try:
-                asyncio.run(collect())
-            except BaseException as exc:  # raised again in the job's thread
-                replies.put(exc)
-            finally:
-                replies.put(_COLLECTED)
-
-        thread = threading.Thread(target=worker, name=f"snmp-collect-{self.job.pk}", daemon=True)
-        thread.start()
-        finished = False
-        try:
-            while not finished:
-                batch: list[SnmpReply] = []
-                try:
-                    item = replies.get(timeout=1.0)
-                except queue.Empty:
-                    if self.should_stop:
-                        break
-                    continue
-                while True:
-                    if item is _COLLECTED:
-                        finished = True
-                        break
-                    if isinstance(item, BaseException):
-                        raise item
-                    batch.append(item)
-                    if len(batch) >= HOST_BATCH:
-                        break
-                    try:
-                        item = replies.get_nowait()
-                    except queue.Empty:
-                        break
-                if batch:
-                    yield batch
-                if self.should_stop:
-                    break
-        finally:
-            stop.set()
-            while thread.is_alive():  # let the collector finish its current reply and close its sockets
-                with contextlib.suppress(queue.Empty):
-                    replies.get(timeout=0.1)
-            thread.join()
+        yield from background_batches(lambda emit, _stop: asyncio.run(collect(emit)),
+                                      name=f"snmp-collect-{self.job.pk}", max_batch=HOST_BATCH,
+                                      should_stop=lambda: self.should_stop)
         self.check_cancelled()
 
-    def _apply_batch(self, run: DiscoveryRun, items: list[tuple[str, SnmpReply | None]],
-                     ssh_replies: dict[str, SshReply], summary: dict[str, int], hosts: list[dict[str, Any]],
-                     done: int) -> int:
+    def _apply_batch(self, run: DiscoveryRun, items: list[tuple[str, SnmpReply | None, SshReply | None]],
+                     summary: dict[str, int], hosts: list[dict[str, Any]], done: int) -> int:
         """Parse, classify and reconcile a batch of hosts. On SQLite the batch is one transaction (each host is a
         savepoint in it, so one host's failure is still its own): one commit per batch instead of per host.
         PostgreSQL keeps a transaction per host, so two runs never hold each other's host locks."""
         results: list[HostResult] = []
         batched = connection.vendor == "sqlite"
         with transaction.atomic() if batched else contextlib.nullcontext():
-            prepared = [self._prepare(run, address, snmp, ssh_replies.get(address)) for address, snmp in items]
+            prepared = [self._prepare(run, address, snmp, ssh) for address, snmp, ssh in items]
             to_apply = [p for p in prepared if isinstance(p, _Prepared)]
             # One read of every device the batch could match, instead of a few queries per host: valid because
             # the batch is one SQLite transaction (one writer); reconcile keeps it current as it goes.

@@ -7,10 +7,8 @@ by row: the job that runs ``findings_evaluate()`` keeps a log.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
-import queue
 import sqlite3
 import threading
 import time
@@ -20,6 +18,7 @@ from typing import Any, TypedDict
 from django.db import connection, transaction
 from django.utils import timezone
 
+from estate.background import Emit, background_batches
 from inventory.lifecycle_engine import FindingData, LifecycleContext, device_rows
 from inventory.models import Device, Finding
 
@@ -133,52 +132,21 @@ class _Evaluation:
             yield batch
 
 
-_DONE = object()
-
-
 def _pipeline(produce: Callable[[], Iterator[list[Any]]], consume: Callable[[Iterable[list[Any]]], None]) -> None:
     """Run ``produce`` in a worker thread and ``consume`` its batches here (the thread that owns the database
     connection). An error on either side stops both and is raised here."""
-    batches: queue.Queue = queue.Queue(maxsize=8)
-    stop = threading.Event()
     current_tz = timezone.get_current_timezone()
 
-    def worker() -> None:
-        try:
-            with timezone.override(current_tz):  # the rules read local dates the way the caller would
-                for batch in produce():
-                    while not stop.is_set():
-                        try:
-                            batches.put(batch, timeout=0.1)
-                            break
-                        except queue.Full:
-                            continue
-                    if stop.is_set():
-                        return
-        except BaseException as exc:  # handed to the consumer, which raises it in the caller's thread
-            batches.put(exc)
-        finally:
-            batches.put(_DONE)
+    def worker(emit: Emit, _stop: threading.Event) -> None:
+        with timezone.override(current_tz):  # the rules read local dates the way the caller would
+            for batch in produce():
+                emit(batch)
 
-    def received() -> Iterator[list[Any]]:
-        while True:
-            item = batches.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-
-    thread = threading.Thread(target=worker, name="findings-evaluate", daemon=True)
-    thread.start()
+    received = background_batches(worker, name="findings-evaluate", max_batch=1, maxsize=8)
     try:
-        consume(received())
+        consume(batch for [batch] in received)
     finally:
-        stop.set()
-        while thread.is_alive():  # unblock a worker waiting on a full queue
-            with contextlib.suppress(queue.Empty):
-                batches.get(timeout=0.1)
-        thread.join()
+        received.close()  # stops the rules when consume() failed half-way
 
 
 class _FindingWriter:

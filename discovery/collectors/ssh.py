@@ -32,7 +32,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 import paramiko
@@ -577,19 +577,33 @@ def ssh_collect(targets: Sequence[tuple[str, int]], credentials: Sequence[SshCre
     """
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ssh-collect")
     keys = _Keys()
+    waiting = iter(targets)
     futures: dict[Future[SshReply], tuple[str, int]] = {}
-    try:
-        for address, port in targets:
+
+    def submit_more() -> None:
+        # hosts are started as others finish, a few ahead of the pool: a reader that stops reading stops the
+        # collection (and what is held in memory) after at most that many more hosts
+        while len(futures) < 2 * max(1, concurrency):
+            address, port = next(waiting, (None, 0))
+            if address is None:
+                return
             target = (address, int(port))
             futures[pool.submit(_collect_one, target, credentials, known_host_keys.get(target), timeout,
                                 command_timeout, host_deadline, keys)] = target
-        for future in as_completed(futures):
-            target = futures[future]
-            try:
-                yield future.result()
-            except Exception as exc:  # a bug or a hostile server must not end the sweep
-                log.exception("SSH collection of %s failed", target[0])
-                yield SshReply(address=target[0], port=target[1], error=f"internal error: {type(exc).__name__}")
+
+    try:
+        submit_more()
+        while futures:
+            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in finished:
+                target = futures.pop(future)
+                try:
+                    reply = future.result()
+                except Exception as exc:  # a bug or a hostile server must not end the sweep
+                    log.exception("SSH collection of %s failed", target[0])
+                    reply = SshReply(address=target[0], port=target[1], error=f"internal error: {type(exc).__name__}")
+                yield reply
+            submit_more()
     finally:
         # the consumer may stop early: drop what has not started, let running hosts end on their timeouts
         pool.shutdown(wait=False, cancel_futures=True)

@@ -318,6 +318,25 @@ def test_closed_port_is_refused() -> None:
     assert reply.error == "connect failed: connection refused"
 
 
+def test_a_reader_that_stops_stops_the_collection() -> None:
+    """Hosts start as others finish, a few ahead of the pool: a discovery that stops reading (cancelled, or waiting
+    on its database) holds a few replies, not the whole scope's."""
+    from discovery.collectors import ssh as ssh_module
+
+    targets = [(loopback(9, n), 22299) for n in range(1, 201)]  # closed ports: refused at once
+    with mock.patch.object(ssh_module, "_collect_one", wraps=ssh_module._collect_one) as collect_one:
+        stream = ssh_collect(targets, [SshCredential(1, "u", password="p")], known_host_keys={}, timeout=1.0,
+                             concurrency=4)
+        first = next(stream)
+        time.sleep(0.5)  # were they all started, they would all be done by now
+        assert collect_one.call_count <= 2 * 4 + 1
+        stream.close()
+    assert first.error == "connect failed: connection refused"
+    every = list(ssh_collect(targets[:20], [SshCredential(1, "u", password="p")], known_host_keys={}, timeout=1.0,
+                             concurrency=4))
+    assert sorted(r.address for r in every) == sorted(a for a, _ in targets[:20])  # and all of them when read
+
+
 def test_slow_server_times_out() -> None:
     with SlowSshServer(loopback(9, 2), 22220, delay=5.0) as server:
         started = time.monotonic()
