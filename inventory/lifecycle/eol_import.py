@@ -22,7 +22,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +202,50 @@ def parse_v0(
     )
 
 
+# --- v1 and snapshot: the same product and release shapes under other field names ------------------------------
+
+
+def _releases(data: dict, where: str, *, name_key: str) -> Iterator[tuple[dict, str, str]]:
+    """(release, cycle name, where) for each release of a product, which must have some."""
+    releases = data.get("releases")
+    if not isinstance(releases, list) or not releases:
+        raise CatalogueError(f"{where}: releases: expected a non-empty list")
+    for index, raw in enumerate(releases):
+        rel = _require_dict(raw, f"{where} release #{index + 1}")
+        cycle = _cycle_name(rel.get(name_key), f"{where} release #{index + 1}")
+        yield rel, cycle, f"{where} cycle {cycle!r}"
+
+
+def _release_cycle(rel: dict, cycle: str, cw: str, *, product_label: str, source: str, link: str | None,
+                   **dates: Any) -> CatalogueCycle:
+    return CatalogueCycle(
+        cycle=cycle,
+        label=_label(product_label, _opt_text(rel.get("label"), f"{cw}: label") or cycle),
+        match=_default_match(cycle),
+        codename=_opt_text(rel.get("codename"), f"{cw}: codename"),
+        source=source,
+        notes=f"Release notes: {link}" if link else "",
+        **dates,
+    )
+
+
+def _release_product(data: dict, *, slug: str, label: str, source: str, cycles: list[CatalogueCycle], where: str,
+                     notes: str = "") -> CatalogueProduct:
+    return _finish(
+        CatalogueProduct(
+            product=slug,
+            name=label,
+            kind=_kind(slug, data.get("category"), data.get("tags")),
+            vendor="",
+            source=source,
+            platform_names=_platform_names(label, data.get("aliases") or [], slug),
+            cycles=tuple(cycles),
+            notes=notes,
+        ),
+        where,
+    )
+
+
 # --- v1 -----------------------------------------------------------------------------------------------------------
 
 
@@ -235,48 +279,24 @@ def _v1_product(result: Any, where: str) -> CatalogueProduct:
     if not isinstance(links, dict):
         raise CatalogueError(f"{where}: links: expected an object")
     source = _opt_text(links.get("html"), f"{where}: links.html") or f"{SITE}/{slug}"
-    releases = result.get("releases")
-    if not isinstance(releases, list) or not releases:
-        raise CatalogueError(f"{where}: releases: expected a non-empty list")
     cycles = []
-    for index, raw in enumerate(releases):
-        rel = _require_dict(raw, f"{where} release #{index + 1}")
-        cycle = _cycle_name(rel.get("name"), f"{where} release #{index + 1}")
-        cw = f"{where} cycle {cycle!r}"
+    for rel, cycle, cw in _releases(result, where, name_key="name"):
         latest = rel.get("latest")
         if latest is not None and not isinstance(latest, dict):
             raise CatalogueError(f"{cw}: latest: expected an object or null")
         latest = latest or {}
-        link = _opt_text(latest.get("link"), f"{cw}: latest.link")
         lts_value = rel.get("ltsFrom") if rel.get("ltsFrom") is not None else rel.get("isLts")
-        cycles.append(
-            CatalogueCycle(
-                cycle=cycle,
-                label=_label(label, _opt_text(rel.get("label"), f"{cw}: label") or cycle),
-                match=_default_match(cycle),
-                release_date=_opt_date(rel.get("releaseDate"), f"{cw}: releaseDate"),
-                eoas=_v1_phase(rel, "eoasFrom", "isEoas", cw),
-                eos=_v1_phase(rel, "eolFrom", "isEol", cw, required=True),  # type: ignore[arg-type]
-                eoes=_v1_phase(rel, "eoesFrom", "isEoes", cw),
-                lts=_lts(lts_value, f"{cw}: isLts/ltsFrom"),
-                latest=_opt_text(latest.get("name"), f"{cw}: latest.name"),
-                codename=_opt_text(rel.get("codename"), f"{cw}: codename"),
-                source=source,
-                notes=f"Release notes: {link}" if link else "",
-            )
-        )
-    return _finish(
-        CatalogueProduct(
-            product=slug,
-            name=label,
-            kind=_kind(slug, result.get("category"), result.get("tags")),
-            vendor="",
-            source=source,
-            platform_names=_platform_names(label, result.get("aliases") or [], slug),
-            cycles=tuple(cycles),
-        ),
-        where,
-    )
+        cycles.append(_release_cycle(
+            rel, cycle, cw, product_label=label, source=source,
+            link=_opt_text(latest.get("link"), f"{cw}: latest.link"),
+            release_date=_opt_date(rel.get("releaseDate"), f"{cw}: releaseDate"),
+            eoas=_v1_phase(rel, "eoasFrom", "isEoas", cw),
+            eos=_v1_phase(rel, "eolFrom", "isEol", cw, required=True),  # type: ignore[arg-type]
+            eoes=_v1_phase(rel, "eoesFrom", "isEoes", cw),
+            lts=_lts(lts_value, f"{cw}: isLts/ltsFrom"),
+            latest=_opt_text(latest.get("name"), f"{cw}: latest.name"),
+        ))
+    return _release_product(result, slug=slug, label=label, source=source, cycles=cycles, where=where)
 
 
 def parse_v1(data: Any) -> list[CatalogueProduct]:
@@ -298,46 +318,21 @@ def _snapshot_product(slug: str, data: Any) -> CatalogueProduct:
     data = _require_dict(data, where)
     label = _opt_text(data.get("label"), f"{where}: label") or slug
     source = _opt_text(data.get("source_url"), f"{where}: source_url") or f"{SITE}/{slug}"
-    releases = data.get("releases")
-    if not isinstance(releases, list) or not releases:
-        raise CatalogueError(f"{where}: releases: expected a non-empty list")
     cycles = []
-    for index, raw in enumerate(releases):
-        rel = _require_dict(raw, f"{where} release #{index + 1}")
-        cycle = _cycle_name(rel.get("cycle"), f"{where} release #{index + 1}")
-        cw = f"{where} cycle {cycle!r}"
+    for rel, cycle, cw in _releases(data, where, name_key="cycle"):
         if "eol" not in rel:
             raise CatalogueError(f"{cw}: eol: missing")
-        link = _opt_text(rel.get("link"), f"{cw}: link")
-        cycles.append(
-            CatalogueCycle(
-                cycle=cycle,
-                label=_label(label, _opt_text(rel.get("label"), f"{cw}: label") or cycle),
-                match=_default_match(cycle),
-                release_date=_opt_date(rel.get("release_date"), f"{cw}: release_date"),
-                eoas=_phase(rel.get("support"), f"{cw}: support"),
-                eos=_phase(rel.get("eol"), f"{cw}: eol", required=True),  # type: ignore[arg-type]
-                eoes=_phase(rel.get("extended_support"), f"{cw}: extended_support"),
-                lts=_lts(rel.get("lts"), f"{cw}: lts"),
-                latest=_opt_text(rel.get("latest"), f"{cw}: latest"),
-                codename=_opt_text(rel.get("codename"), f"{cw}: codename"),
-                source=source,
-                notes=f"Release notes: {link}" if link else "",
-            )
-        )
-    return _finish(
-        CatalogueProduct(
-            product=slug,
-            name=label,
-            kind=_kind(slug, data.get("category"), data.get("tags")),
-            vendor="",
-            source=source,
-            platform_names=_platform_names(label, data.get("aliases") or [], slug),
-            cycles=tuple(cycles),
-            notes=f"Imported from endoflife.date ({data.get('source_commit_date') or 'date unknown'}).",
-        ),
-        where,
-    )
+        cycles.append(_release_cycle(
+            rel, cycle, cw, product_label=label, source=source, link=_opt_text(rel.get("link"), f"{cw}: link"),
+            release_date=_opt_date(rel.get("release_date"), f"{cw}: release_date"),
+            eoas=_phase(rel.get("support"), f"{cw}: support"),
+            eos=_phase(rel.get("eol"), f"{cw}: eol", required=True),  # type: ignore[arg-type]
+            eoes=_phase(rel.get("extended_support"), f"{cw}: extended_support"),
+            lts=_lts(rel.get("lts"), f"{cw}: lts"),
+            latest=_opt_text(rel.get("latest"), f"{cw}: latest"),
+        ))
+    notes = f"Imported from endoflife.date ({data.get('source_commit_date') or 'date unknown'})."
+    return _release_product(data, slug=slug, label=label, source=source, cycles=cycles, where=where, notes=notes)
 
 
 def parse_snapshot(data: Any) -> list[CatalogueProduct]:
