@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from discovery.collectors import snmp
+from discovery.collectors import snmp, snmp_stack
 from discovery.collectors.snmp import (
     IDENTIFY_OIDS,
     MAX_VALUE_BYTES,
@@ -137,7 +137,7 @@ def test_huge_values_are_truncated_not_dropped(monkeypatch: pytest.MonkeyPatch) 
     whole = scripted((loopback(10, 3), 16100), [SnmpV2cCredential(1, "public")], answer_with(b"A" * 65000),
                      timeout=3)
     assert whole.varbinds[IDENTIFY_OIDS[0]] == b"A" * 65000 and MAX_VALUE_BYTES >= 65000
-    monkeypatch.setattr(snmp, "MAX_VALUE_BYTES", 100)
+    monkeypatch.setattr(snmp_stack, "MAX_VALUE_BYTES", 100)  # where values are converted
     cut = scripted((loopback(10, 3), 16100), [SnmpV2cCredential(1, "public")], answer_with(b"B" * 1000), timeout=3)
     assert cut.varbinds[IDENTIFY_OIDS[0]] == b"B" * 100
 
