@@ -8,7 +8,9 @@ import dataclasses
 import ipaddress
 import socket
 import threading
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,6 +47,7 @@ EPHEMERAL_CREDENTIALS: dict[int, list[Any]] = {}
 
 HOST_BATCH = 50  # hosts applied per transaction (SQLite) and per progress update
 SSH_BATCH_WAIT = 2.0  # seconds a batch of SSH replies may wait to fill up before it is asked over SNMP
+SNMP_SWEEPS_AT_ONCE = 4  # batches of SSH replies being asked over SNMP at the same time
 
 
 @lru_cache(maxsize=1)
@@ -111,13 +114,30 @@ class DiscoveryJob(JobRunner):
                 done = self._apply_batch(run, items[start:start + HOST_BATCH], summary, hosts, done)
 
         if use_ssh:
-            for ssh_batch in self._ssh_batches(resolved, ssh_creds, options):
-                by_address = {reply.address: reply for reply in ssh_batch}
-                if use_snmp:
-                    for batch in self._snmp_batches([(a, snmp_port[a]) for a in by_address], snmp_creds, options,
-                                                    identify=identify):
-                        apply([(reply.address, reply, by_address.pop(reply.address, None)) for reply in batch])
-                apply([(address, None, reply) for address, reply in by_address.items()])  # SNMP said nothing
+            # A batch's SNMP sweep waits on its slowest host (a timeout, for hosts without SNMP): a few sweeps run at
+            # once, in threads of their own, and batches are applied in the order they came.
+            sweeps = ThreadPoolExecutor(max_workers=SNMP_SWEEPS_AT_ONCE, thread_name_prefix=f"snmp-{self.job.pk}")
+            in_flight: deque[tuple[dict[str, SshReply], Future[list[SnmpReply]] | None]] = deque()
+
+            def apply_oldest() -> None:
+                by_address, sweep = in_flight.popleft()
+                items = [(reply.address, reply, by_address.pop(reply.address, None))
+                         for reply in (sweep.result() if sweep is not None else [])]
+                apply(items + [(address, None, reply) for address, reply in by_address.items()])  # + no SNMP reply
+
+            try:
+                for ssh_batch in self._ssh_batches(resolved, ssh_creds, options):
+                    by_address = {reply.address: reply for reply in ssh_batch}
+                    in_flight.append((by_address, sweeps.submit(
+                        self._snmp_sweep, [(a, snmp_port[a]) for a in by_address], snmp_creds, options,
+                    ) if use_snmp else None))
+                    while in_flight and (len(in_flight) >= SNMP_SWEEPS_AT_ONCE or in_flight[0][1] is None
+                                         or in_flight[0][1].done()):
+                        apply_oldest()
+                while in_flight:
+                    apply_oldest()
+            finally:
+                sweeps.shutdown(wait=False, cancel_futures=True)  # a cancelled run does not wait for them
         elif use_snmp:
             for batch in self._snmp_batches(list(snmp_port.items()), snmp_creds, options, identify=identify):
                 apply([(reply.address, reply, None) for reply in batch])
@@ -243,6 +263,19 @@ class DiscoveryJob(JobRunner):
                                       max_wait=SSH_BATCH_WAIT, maxsize=2 * HOST_BATCH,
                                       should_stop=lambda: self.should_stop)
         self.check_cancelled()
+
+    def _snmp_sweep(self, targets: list[tuple[str, int]], creds: list, options: dict) -> list[SnmpReply]:
+        """A full SNMP inventory of a few hosts, start to end, in this thread (an event loop of its own)."""
+
+        async def collect() -> list[SnmpReply]:
+            stream = snmp_inventory(targets, creds, timeout=options["timeout"], retries=options["retries"],
+                                    concurrency=min(options["concurrency"], 64))
+            try:
+                return [reply async for reply in stream]
+            finally:
+                await stream.aclose()
+
+        return asyncio.run(collect())
 
     def _snmp_batches(self, targets: list[tuple[str, int]], creds: list, options: dict, *, identify: bool
                       ) -> Iterator[list[SnmpReply]]:
