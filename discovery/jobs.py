@@ -101,17 +101,17 @@ class DiscoveryJob(JobRunner):
         # one before it), and each batch of SSH replies is then asked over SNMP and reconciled, both facts merged.
         summary = dict.fromkeys(HostResultActionChoices.values, 0)
         hosts: list[dict[str, Any]] = []
-        done = 0
         pending = {address for address, _target in resolved}
         snmp_port = {addr: t.port or options["snmp_port"] for addr, t in resolved}
         identify = mode == DiscoveryModeChoices.IDENTIFY
 
         def apply(items: list[tuple[str, SnmpReply | None, SshReply | None]]) -> None:
-            nonlocal done
             items = [item for item in items if item[0] in pending]
-            pending.difference_update(address for address, _snmp, _ssh in items)
             for start in range(0, len(items), HOST_BATCH):
-                done = self._apply_batch(run, items[start:start + HOST_BATCH], summary, hosts, done)
+                batch = items[start:start + HOST_BATCH]
+                pending.difference_update(address for address, _snmp, _ssh in batch)
+                self._apply_batch(run, batch, summary, hosts)
+                self.progress(len(resolved) - len(pending))
 
         if use_ssh:
             # A batch's SNMP sweep waits on its slowest host (a timeout, for hosts without SNMP): a few sweeps run at
@@ -264,12 +264,20 @@ class DiscoveryJob(JobRunner):
                                       should_stop=lambda: self.should_stop)
         self.check_cancelled()
 
+    @staticmethod
+    def _snmp_stream(targets: list[tuple[str, int]], creds: list, options: dict, *, identify: bool):
+        """The collector's reply stream: identity only (a large sweep decodes over both cores), or a full walk."""
+        if identify:
+            return snmp_identify(targets, creds, timeout=options["timeout"], retries=options["retries"],
+                                 concurrency=options["concurrency"], processes=2 if len(targets) >= 256 else 1)
+        return snmp_inventory(targets, creds, timeout=options["timeout"], retries=options["retries"],
+                              concurrency=min(options["concurrency"], 64))
+
     def _snmp_sweep(self, targets: list[tuple[str, int]], creds: list, options: dict) -> list[SnmpReply]:
         """A full SNMP inventory of a few hosts, start to end, in this thread (an event loop of its own)."""
 
         async def collect() -> list[SnmpReply]:
-            stream = snmp_inventory(targets, creds, timeout=options["timeout"], retries=options["retries"],
-                                    concurrency=min(options["concurrency"], 64))
+            stream = self._snmp_stream(targets, creds, options, identify=False)
             try:
                 return [reply async for reply in stream]
             finally:
@@ -283,12 +291,7 @@ class DiscoveryJob(JobRunner):
         the decoding in child processes for a large sweep); this thread takes whatever has arrived each time."""
 
         async def collect(emit: Emit) -> None:
-            if identify:  # large sweeps spread the decoding over both cores
-                stream = snmp_identify(targets, creds, timeout=options["timeout"], retries=options["retries"],
-                                       concurrency=options["concurrency"], processes=2 if len(targets) >= 256 else 1)
-            else:
-                stream = snmp_inventory(targets, creds, timeout=options["timeout"], retries=options["retries"],
-                                        concurrency=min(options["concurrency"], 64))
+            stream = self._snmp_stream(targets, creds, options, identify=identify)
             try:
                 async for reply in stream:
                     emit(reply)  # raises Stopped once this job stops reading: the stream closes below
@@ -301,7 +304,7 @@ class DiscoveryJob(JobRunner):
         self.check_cancelled()
 
     def _apply_batch(self, run: DiscoveryRun, items: list[tuple[str, SnmpReply | None, SshReply | None]],
-                     summary: dict[str, int], hosts: list[dict[str, Any]], done: int) -> int:
+                     summary: dict[str, int], hosts: list[dict[str, Any]]) -> None:
         """Parse, classify and reconcile a batch of hosts. On SQLite the batch is one transaction (each host is a
         savepoint in it, so one host's failure is still its own): one commit per batch instead of per host.
         PostgreSQL keeps a transaction per host, so two runs never hold each other's host locks."""
@@ -328,8 +331,6 @@ class DiscoveryJob(JobRunner):
             HostResult.objects.bulk_create(results)
             run.summary = summary
             run.save(update_fields=["summary"])  # the run page shows the counts as they grow
-        self.progress(done + len(items))
-        return done + len(items)
 
     def _prepare(self, run: DiscoveryRun, address: str, snmp: SnmpReply | None, ssh: SshReply | None
                  ) -> HostResult | _Prepared:
@@ -372,9 +373,8 @@ class DiscoveryJob(JobRunner):
     def _host(self, run: DiscoveryRun, prepared: _Prepared, index: MatchIndex | None
               ) -> tuple[HostResult, dict | None]:
         """Reconcile one host's facts and record what happened."""
-        address, port, method, credential_id, errors, facts, ssh, host_key_changed = (
-            prepared.address, prepared.port, prepared.method, prepared.credential_id, list(prepared.errors),
-            prepared.facts, prepared.ssh, prepared.host_key_changed)
+        facts, ssh, method, credential_id = prepared.facts, prepared.ssh, prepared.method, prepared.credential_id
+        errors = list(prepared.errors)
         source = DiscoverySourceChoices.SSH if method == DiscoveryMethodChoices.SSH else DiscoverySourceChoices.SNMP
         outcome = host_reconcile(facts=facts, site=run.site, source=source, dry_run=run.dry_run,
                                  seen_at=timezone.now(), index=index)
@@ -387,18 +387,18 @@ class DiscoveryJob(JobRunner):
             if credential_id:
                 DeviceAccess.objects.update_or_create(device_id=outcome.device_id, method=method, defaults={
                     "credential_id": credential_id, "last_success": timezone.now()})
-        if host_key_changed:
+        if prepared.host_key_changed:
             errors.insert(0, "SSH refused: host key changed (SNMP facts were still applied)")
         result = HostResult(
-            run=run, address=address, port=port, reachable=True, method=method, credential_id=credential_id,
-            device_id=outcome.device_id, action=outcome.action if not host_key_changed else
-            HostResultActionChoices.FAILED,
+            run=run, address=prepared.address, port=prepared.port, reachable=True, method=method,
+            credential_id=credential_id, device_id=outcome.device_id,
+            action=HostResultActionChoices.FAILED if prepared.host_key_changed else outcome.action,
             error="; ".join([*errors, outcome.error] if outcome.error else errors)[:2000],
             changes=outcome.changes, facts=_summary_facts(facts),
         )
         host = {
-            "address": address, "device_id": outcome.device_id, "name": outcome.device_name, "kind": facts.kind,
-            "manufacturer": facts.manufacturer, "model": facts.model, "platform": facts.platform,
+            "address": prepared.address, "device_id": outcome.device_id, "name": outcome.device_name,
+            "kind": facts.kind, "manufacturer": facts.manufacturer, "model": facts.model, "platform": facts.platform,
             "version": facts.version, "serial": facts.serial, "action": result.action, "matched_by": outcome.matched_by,
             "neighbours": outcome.neighbours,
         }

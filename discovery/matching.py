@@ -41,15 +41,17 @@ def is_ip(text: str | None) -> bool:
 
 
 def _pick(found: Iterable[Device], *, site: Site, serial: str | None, manufacturer: str | None,
-          macs_device: Device | None, engine_id: str | None, names: list[str], ip: str | None,
+          mac_table: Callable[[], Device | None], engine_id: str | None, names: list[str], ip: str | None,
           ip_table: Callable[[], Device | None]) -> tuple[Device | None, str | None]:
-    """The match rules over the candidates (ordered by pk), shared by the database and index paths."""
+    """The match rules over the candidates (ordered by pk), shared by the database and index paths. The MAC and
+    IP-address tables are asked (``mac_table``, ``ip_table``) only when the identities before them found nothing."""
     found = list(found)
     if serial and manufacturer:
         for device in found:
             if device.serial == serial and device.manufacturer and device.manufacturer.name.lower() == \
                     manufacturer.lower():
                 return device, "serial"
+    macs_device = mac_table()
     if macs_device is not None:
         return macs_device, "mac"
     if engine_id:
@@ -86,20 +88,13 @@ def device_match(*, site: Site, serial: str | None, manufacturer: str | None, ma
     if ip:
         candidates |= Q(primary_ip=ip) | Q(management_ip=ip)  # every branch indexed: no table scan per host
     found = list(Device.objects.filter(candidates).select_related("manufacturer").order_by("pk")[:CANDIDATE_LIMIT])
-    if serial and manufacturer:
-        for device in found:
-            if device.serial == serial and device.manufacturer and device.manufacturer.name.lower() == \
-                    manufacturer.lower():
-                return device, "serial"
-    if macs:
-        device = Device.objects.select_related("manufacturer").filter(
-            interfaces__mac_address__in=macs).order_by("pk").first()
-        if device:
-            return device, "mac"
-    ip_table = (lambda: Device.objects.select_related("manufacturer").filter(  # noqa: E731 - read only if needed
-        ip_addresses__address=ip).order_by("pk").first())
-    return _pick(found, site=site, serial=None, manufacturer=None, macs_device=None, engine_id=engine_id,
-                 names=names, ip=ip, ip_table=ip_table)
+    return _pick(
+        found, site=site, serial=serial, manufacturer=manufacturer, engine_id=engine_id, names=names, ip=ip,
+        mac_table=lambda: Device.objects.select_related("manufacturer").filter(
+            interfaces__mac_address__in=macs).order_by("pk").first() if macs else None,
+        ip_table=lambda: Device.objects.select_related("manufacturer").filter(
+            ip_addresses__address=ip).order_by("pk").first(),
+    )
 
 
 @dataclass
@@ -165,9 +160,9 @@ class MatchIndex:
             ids |= self.by_ip.get(ip, set())
         found = [self.devices[pk] for pk in sorted(ids)[:CANDIDATE_LIMIT]]
         mac_ids = [self.by_mac[mac] for mac in macs if mac in self.by_mac]
-        return _pick(found, site=site, serial=serial, manufacturer=manufacturer,
-                     macs_device=self.devices.get(min(mac_ids)) if mac_ids else None, engine_id=engine_id,
-                     names=names, ip=ip, ip_table=lambda: self.devices.get(self.by_ip_table.get(ip or "", 0)))
+        return _pick(found, site=site, serial=serial, manufacturer=manufacturer, engine_id=engine_id, names=names,
+                     ip=ip, mac_table=lambda: self.devices.get(min(mac_ids)) if mac_ids else None,
+                     ip_table=lambda: self.devices.get(self.by_ip_table.get(ip or "", 0)))
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ def host_keys(facts: HostFacts) -> HostKeys:
     facts = _cleaned(facts)
     return HostKeys(serial=facts.serial, manufacturer=facts.manufacturer, macs=tuple(_macs(facts.interfaces)),
                     engine_id=facts.engine_id, hostname=facts.hostname, address=facts.address,
-                    wanted_name=_clean_name(facts.hostname) or facts.address)
+                    wanted_name=facts.hostname or facts.address)
 
 
 _CLEANED_FIELDS = ("hostname", "serial", "manufacturer", "model", "platform", "version", "firmware", "engine_id")
@@ -164,7 +164,7 @@ def _reconcile_once(*, facts, site, source, dry_run, seen_at, index: MatchIndex 
     return outcome
 
 
-# --- matching (discovery/matching.py) -------------------------------------------------------------------------
+# --- identity locks (matching itself is in discovery/matching.py) ----------------------------------------------
 
 
 def _lock_identities(facts: HostFacts) -> None:
@@ -259,7 +259,7 @@ def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source
     else:
         # A sighting is not a change: no history entry per device per run.
         if index is not None:
-            index.seen[device.pk] = seen_at  # written for the whole batch by seen_flush()
+            index.seen[device.pk] = seen_at  # written for the whole batch by batch_flush()
         else:
             Device.objects.filter(pk=device.pk).update(last_seen=seen_at)
         device.last_seen = seen_at

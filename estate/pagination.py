@@ -44,10 +44,15 @@ def page_primary_keys(queryset, bottom: int, top: int) -> list | None:
     return [row[0] for row in found[bottom - first:bottom - first + top - bottom]]
 
 
+def _ordering(query) -> tuple:
+    """The ORDER BY terms the query will use: its own, else the model's default."""
+    return tuple(query.order_by or (query.get_meta().ordering if query.default_ordering else ()))
+
+
 def _sort_value_paths(query) -> list[str] | None:
     """The values the ORDER BY compares, as values_list() paths, if it is a plain list of columns or annotations."""
     meta = query.get_meta()
-    ordering = query.order_by or (meta.ordering if query.default_ordering else ())
+    ordering = _ordering(query)
     paths = []
     for index, term in enumerate(ordering):
         if not isinstance(term, str) or term == "?":
@@ -79,7 +84,7 @@ def _sort_value_paths(query) -> list[str] | None:
 def _ordering_is_total(query) -> bool:
     """Whether the ORDER BY includes a unique, non-null column of the model itself (no two rows can tie)."""
     meta = query.get_meta()
-    ordering = query.order_by or (meta.ordering if query.default_ordering else ())
+    ordering = _ordering(query)
     if "?" in ordering:
         return False
     for term in ordering:

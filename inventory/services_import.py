@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.encoding import smart_str
 from django.utils.text import slugify
 
-from estate.audit_bulk import audit_create_changes, audit_entry, audit_fields, rows_insert
+from estate.audit_bulk import audit_create_record, audit_creates_write, audit_entry, rows_insert, rows_update
 from estate.context import audit_context
 from estate.services import object_save
 from inventory import importing as imp
@@ -751,24 +751,19 @@ def _write(result: ImportResult, *, user: Any) -> None:
             object_save(instance=obj)
             saved.add(id(obj))
     now = timezone.now()
-    ct = ContentType.objects.get_for_model(model)
-    entries: list[dict[str, Any]] = []
-    log_fields = audit_fields(model)
     if model is Device:
         _insert_devices(creates, now)
-    for chunk in _chunks(creates):
-        if model is not Device:
+    else:
+        for chunk in _chunks(creates):
             model.objects.bulk_create(chunk)
-        entries.extend(audit_entry(ct=ct, obj=obj, action=LogEntry.Action.CREATE,
-                                   changes=audit_create_changes(obj, log_fields), actor=user, cid=result.request_id,
-                                   now=now) for obj in chunk)
+    audit_creates_write([audit_create_record(obj) for obj in creates], now=now, actor=user, cid=result.request_id)
     for r in updates:
         r.obj.last_updated = now
         r.obj._prepare_related_fields_for_save(operation_name="bulk_update")
     _bulk_update(model, updates)
-    entries.extend(audit_entry(ct=ct, obj=r.obj, action=LogEntry.Action.UPDATE, changes=_update_changes(r), actor=user,
-                               cid=result.request_id, now=now) for r in updates)
-    rows_insert(LogEntry, entries)
+    ct = ContentType.objects.get_for_model(model)
+    rows_insert(LogEntry, [audit_entry(ct=ct, obj=r.obj, action=LogEntry.Action.UPDATE, changes=_update_changes(r),
+                                       actor=user, cid=result.request_id, now=now) for r in updates])
 
 
 def _insert_devices(devices: list[Device], now) -> None:
@@ -799,27 +794,15 @@ def _insert_devices(devices: list[Device], now) -> None:
 
 
 def _bulk_update(model: type[models.Model], updates: list[RowPlan]) -> None:
-    """One executemany per set of changed columns: Django's bulk_update builds a CASE per field and object,
-    which is far slower for thousands of rows."""
+    """One executemany per set of changed columns."""
     groups: dict[tuple[str, ...], list[models.Model]] = {}
     for r in updates:
         names = set(r.changes) | {"last_updated"} | ({"locked_fields"} if "locked_fields" in r.old else set())
         if "hardware_model" in names:
             names.add("manufacturer")  # clean() may have filled it from the model
         groups.setdefault(tuple(sorted(names)), []).append(r.obj)
-    connection = transaction.get_connection()
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    pk = model._meta.pk
     for names, objs in groups.items():
-        fields = [model._meta.get_field(n) for n in names]
-        # Column names come from the model's metadata, never from the file; values are parameters.
-        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
-        sql = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
-        params = [[f.get_db_prep_save(getattr(o, f.attname), connection) for f in fields] + [o.pk] for o in objs]
-        with connection.cursor() as cursor:
-            for chunk in _chunks(params):
-                cursor.executemany(sql, chunk)
+        rows_update(model, objs, [model._meta.get_field(n) for n in names])
 
 
 def _referenced(rows: list[RowPlan]) -> list[models.Model]:
