@@ -331,11 +331,14 @@ class SchedulerSyncTest(TestCase):
     def test_misfires_are_coalesced_and_late_runs_past_the_grace_are_dropped(self):
         fired: list[int] = []
         self.scheduler._fire = fired.append  # record instead of enqueueing (runs on APScheduler's thread)
-        # The schedules fire every minute: keep the next regular fire time out of the few seconds this test watches,
-        # or too_late's on-time run at the minute would look like a late one let through.
-        second = datetime.now(UTC).second
-        if second >= 50:
-            time.sleep(61 - second)
+        # The schedules fire every minute, so the coalesced run is the last whole minute. Start between 5 and 50 s
+        # past a minute: that run is then later than too_late's 1 s grace, and the next minute's regular run is
+        # outside the few seconds this test watches. (Started in a minute's first second, too_late's last run was
+        # still within its grace and rightly fired: the test, not the scheduler, was wrong.)
+        started = datetime.now(UTC)
+        second = started.second + started.microsecond / 1e6
+        if not 5 <= second < 50:
+            time.sleep((66 - second) % 60)
         within = ScheduleFactory(cron="* * * * *", misfire_grace_seconds=600)
         too_late = ScheduleFactory(cron="* * * * *", misfire_grace_seconds=1)
         self.scheduler.tick()
