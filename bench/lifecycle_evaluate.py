@@ -5,9 +5,11 @@ removed first), which loads the shipped catalogue and default policies, bulk-cre
 laptops, servers, VMs, switches, phones…; a few hundred distinct platform/version texts as discovery and people
 write them; purchase dates, warranties, last-seen times, hardware models with vendor dates and costs), then times
 findings_evaluate() cold (every finding created) and again with nothing changed (nothing written), and the
-forecast selector. The last line is JSON.
+forecast selector. With --software N (default 20) every device also gets N installed software rows (SQL Server,
+Office, Java, .NET, PostgreSQL, Apache… as Windows, dpkg and rpm record them, with build-number tails), so the
+timings include the support phase of every device and software row and the software findings. The last line is JSON.
 
-    .venv/bin/python bench/lifecycle_evaluate.py [--devices 100000]
+    .venv/bin/python bench/lifecycle_evaluate.py [--devices 100000] [--software 20]
     DATABASE_URL=postgres://… .venv/bin/python bench/lifecycle_evaluate.py
 """
 
@@ -68,6 +70,30 @@ PLATFORMS = {
     "wireless_ap": [("Cisco AireOS", "8.10.185.0")],
     "ip_phone": [("Avaya J100 SIP", "4.0.13"), ("Mitel SIP", "6.3.0.1020")],
 }
+# Installed software as Windows (Add/Remove Programs), dpkg/rpm and SNMP HR-MIB record it; "{n}" is a build tail.
+SOFTWARE = [
+    ("Microsoft SQL Server 2014 (64-bit)", "12.0.6{n:03d}.0"),
+    ("Microsoft SQL Server 2014 (64-bit)", "12.0.5{n:03d}.0"),
+    ("Microsoft SQL Server 2016 (64-bit)", "13.0.6{n:03d}.1"),
+    ("Microsoft SQL Server 2019 (64-bit)", "15.0.4{n:03d}.2"),
+    ("Microsoft SQL Server 2022 (64-bit)", "16.0.4{n:03d}.3"), ("Microsoft Exchange Server 2019", "15.2.1544.{n}"),
+    ("Microsoft Office Professional Plus 2016", "16.0.4266.{n}"),
+    ("Microsoft Office Standard 2019", "16.0.10{n:03d}.2"),
+    ("Microsoft 365 Apps for enterprise - en-gb", "16.0.17{n:03d}.20156"),
+    ("Microsoft .NET Runtime - 6.0.36 (x64)", "6.0.36"), ("Microsoft .NET Runtime - 8.0.{n} (x64)", "8.0.{n}"),
+    ("Microsoft .NET Framework 4.8", "4.8.0{n:04d}"), ("Microsoft .NET Framework 4.6.1", "4.6.01{n:03d}"),
+    ("Java 8 Update 401 (64-bit)", "8.0.4010.{n}"), ("Java(TM) SE Development Kit 17.0.{n} (64-bit)", "17.0.{n}.0"),
+    ("openjdk-11-jre-headless", "11.0.{n}+9-1"), ("postgresql-14", "14.{n}-0ubuntu0.22.04.1"),
+    ("PostgreSQL 12", "12.{n}"), ("mysql-server", "8.0.{n}-0ubuntu0.22.04.1"), ("mariadb-server", "1:10.6.{n}-0"),
+    ("php8.1-fpm", "8.1.2-1ubuntu2.{n}"), ("php7.4-fpm", "7.4.3-4ubuntu2.{n}"),
+    ("Python 3.11.4 (64-bit)", "3.11.4150.{n}"), ("python3.8", "3.8.10-0ubuntu1~20.04.{n}"), ("Node.js", "18.{n}.1"),
+    ("apache2", "2.4.{n}-1"), ("tomcat9", "9.0.{n}-2"), ("nginx", "1.18.0-6ubuntu14.{n}"),
+    ("libssl1.1", "1.1.1f-1ubuntu2.{n}"), ("OpenSSL 3.0.13 Light (64-bit)", "3.0.{n}"),
+    ("VMware Tools", "12.3.{n}.22544099"), ("Citrix Workspace app", "23.{n}.0.63"),
+    ("Google Chrome", "120.0.6099.{n}"), ("Mozilla Firefox (x64 en-GB)", "121.0.{n}"), ("7-Zip 23.01 (x64)", "23.01"),
+    ("Adobe Acrobat Reader DC", "23.008.20{n:03d}"), ("Notepad++ (64-bit x64)", "8.6.{n}"),
+    ("Microsoft Edge", "120.0.2210.{n}"), ("Microsoft Teams", "1.6.00.{n}"), ("Sophos Endpoint Agent", "2023.2.{n}"),
+]
 KIND_MIX = [("desktop", 40), ("laptop", 25), ("virtual_machine", 12), ("server", 5), ("ip_phone", 12),
             ("switch", 3), ("router", 1), ("firewall", 1), ("wireless_ap", 1)]
 
@@ -124,6 +150,37 @@ def build(devices: int, seed: int = 7) -> None:
     Device.objects.bulk_create(batch)
 
 
+def build_software(per_device: int, seed: int = 11) -> int:
+    """per_device installed software rows on every bench device, written with plain executemany (millions of rows)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from inventory.models import Device, InstalledSoftware
+
+    rng = random.Random(seed)
+    pool = [(product.format(n=n), version.format(n=n)) for product, version in SOFTWARE for n in (1, 7, 24)]
+    pool = list(dict.fromkeys(pool))
+    table = connection.ops.quote_name(InstalledSoftware._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = (f"INSERT INTO {table} (device_id, product, vendor, version, install_date, created, last_updated, "  # noqa: S608
+           "support_status, support_phase_ends, support_next_phase) VALUES (%s, %s, '', %s, NULL, %s, %s, "
+           "'unknown', NULL, '')")
+    ids = list(Device.objects.filter(name__startswith=PREFIX).values_list("id", flat=True))
+    written = 0
+    with connection.cursor() as cursor:
+        rows = []
+        for device_id in ids:
+            for product, version in rng.sample(pool, per_device):
+                rows.append((device_id, product, version, now, now))
+            if len(rows) >= 50_000:
+                cursor.executemany(sql, rows)
+                written += len(rows)
+                rows = []
+        cursor.executemany(sql, rows)
+        written += len(rows)
+    return written
+
+
 def calibration_seconds() -> float:
     """A fixed pure-Python loop: about 0.2 s on an idle 2024 laptop core. On a shared or throttled machine, scale the
     figures by it before comparing with the 10 s target."""
@@ -137,6 +194,7 @@ def calibration_seconds() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", type=int, default=100_000)
+    parser.add_argument("--software", type=int, default=20, help="Installed software rows per device (0: none)")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="estate-bench-lifecycle-")
@@ -149,14 +207,17 @@ def main() -> int:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import transaction
 
-    from inventory.models import Device, Finding
+    from inventory.models import Device, Finding, InstalledSoftware
     from inventory.selectors_lifecycle import lifecycle_forecast
     from inventory.services_findings import findings_evaluate
 
     call_command("migrate", verbosity=0, skip_checks=True)
     started = time.perf_counter()
     build(args.devices)
+    with transaction.atomic():
+        software_rows = build_software(args.software) if args.software else 0
     build_s = time.perf_counter() - started
     Finding.objects.filter(device__name__startswith=PREFIX).delete()
 
@@ -181,7 +242,13 @@ def main() -> int:
         "cold_seconds": round(cold_s, 2),
         "cold_created": cold["created"],
         "reevaluate_seconds": round(warm_s, 2),
-        "reevaluate_written": warm["created"] + warm["updated"] + warm["deleted"],
+        "reevaluate_written": warm["created"] + warm["updated"] + warm["deleted"] + warm["devices_status_changed"]
+        + warm["software_status_changed"] + warm["applications_status_changed"],
+        "software_rows": software_rows,
+        "software_releases": InstalledSoftware.objects.values_list("product", "version").order_by().distinct().count(),
+        "software_status_changed": cold["software_status_changed"],
+        "devices_status_changed": cold["devices_status_changed"],
+        "software_unsupported": InstalledSoftware.objects.filter(support_status="unsupported").count(),
         "forecast_seconds": round(forecast_s, 2),
         "forecast_devices": forecast["rows"][-1]["total"]["devices"],
         "calibration_seconds": calibration_seconds(),

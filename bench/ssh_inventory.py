@@ -57,7 +57,7 @@ def _run(mode: str, targets: list[tuple[str, int]], credentials: list[SshCredent
             for key in pool.map(lambda t: ssh_host_key(*t, timeout=args.timeout), targets):
                 ok += bool(key[1])
         return ok, errors, 0
-    for reply in ssh_collect(targets, credentials, known_host_keys={}, timeout=args.timeout,
+    for reply in ssh_collect(targets, credentials, known_host_keys={}, trust_new_keys=True, timeout=args.timeout,
                              command_timeout=args.command_timeout, concurrency=args.concurrency):
         commands += len(reply.outputs)
         if reply.error is None and reply.shell == "unix":

@@ -47,3 +47,10 @@ class DiscoveryMethodChoices(models.TextChoices):
 class DiscoveryModeChoices(models.TextChoices):
     INVENTORY = "inventory", "Full inventory (SNMP walk and SSH)"
     IDENTIFY = "identify", "Quick identification (SNMP system group and chassis only)"
+
+
+class DirectoryDisabledPolicyChoices(models.TextChoices):
+    """What a disabled computer account in the directory makes of its device."""
+
+    OFFLINE = "offline", "Offline"
+    DECOMMISSIONING = "decommissioning", "Decommissioning"

@@ -35,7 +35,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -43,9 +44,11 @@ from typing import Any
 
 import yaml
 
-from discovery.facts import KINDS, Classification, HostFacts
+from discovery.facts import KINDS, Classification, Evidence, HostFacts
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
+# rule files that hold no vendor family: canonical maker names and what standard MIBs and sysServices imply
+GENERIC_RULE_FILES = frozenset({"vendors.yaml", "generic.yaml"})
 FIELDS = ("manufacturer", "kind", "platform", "version", "model", "serial", "firmware", "hardware_revision")
 _LIST_FIELDS = {"os_id", "os_like", "shell", "device_types", "mibs"}
 _ANY_REGEX_FIELDS = {"processes": "processes", "software": "software", "interfaces": "interfaces"}
@@ -70,6 +73,7 @@ class Rule:
     fill: dict[str, Any]
     priority: int = 0
     order: int = 0
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False)  # optional: source, strength, generic
     patterns: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict, compare=False)
 
 
@@ -100,6 +104,10 @@ class RuleSet:
                 if rule not in bucket:
                     bucket.append(rule)
         return tuple(general), {k: tuple(v) for k, v in by_prefix.items()}
+
+    @cached_property
+    def by_id(self) -> dict[str, Rule]:
+        return {rule.rule_id: rule for rule in self.rules}
 
     @cached_property
     def _plans(self) -> dict[str | None, tuple[list[Rule], tuple[str, ...], tuple[str, ...], tuple[str, ...]]]:
@@ -148,12 +156,19 @@ def _load_file(path: Path, order_start: int) -> tuple[list[Rule], dict[str, dict
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}  # noqa: S506 - a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise RuleError(f"{path.name}: {exc}") from exc
+    return load_entries(data, path.name, order_start)
+
+
+def load_entries(data: Any, label: str, order_start: int = 0) -> tuple[list[Rule], dict[str, dict[str, str]]]:
+    """Rules from one parsed rule document ({maps, rules}); ids are "<label>#<n>". Raises RuleError."""
     if not isinstance(data, dict):
-        raise RuleError(f"{path.name}: expected a mapping with 'rules'")
+        raise RuleError(f"{label}: expected a mapping with 'rules'")
+    if not isinstance(data.get("rules") or [], list) or not isinstance(data.get("maps") or {}, dict):
+        raise RuleError(f"{label}: 'rules' must be a list and 'maps' a mapping")
     maps = {str(k): {str(a): str(b) for a, b in (v or {}).items()} for k, v in (data.get("maps") or {}).items()}
     rules: list[Rule] = []
     for number, entry in enumerate(data.get("rules") or [], start=1):
-        rule_id = f"{path.name}#{number}"
+        rule_id = f"{label}#{number}"
         if not isinstance(entry, dict) or not isinstance(entry.get("match"), dict) or not entry["match"]:
             raise RuleError(f"{rule_id}: a rule needs a non-empty 'match' mapping")
         sets = entry.get("set") or {}
@@ -176,20 +191,94 @@ def _load_file(path: Path, order_start: int) -> tuple[list[Rule], dict[str, dict
         rules.append(Rule(
             rule_id=rule_id, name=str(entry.get("name") or rule_id), match=match, exclude=exclude,
             set=dict(sets), fill=dict(fills), priority=int(entry.get("priority") or 0),
-            order=order_start + number, patterns=patterns,
+            order=order_start + number, patterns=patterns, evidence=_evidence_spec(entry.get("evidence"), rule_id),
         ))
     return rules, maps
 
 
-def load_rules(paths: Sequence[Path | str] | None = None) -> RuleSet:
-    """Load rule files: the built-in directory first, then each given directory or file in order."""
+_EVIDENCE_SOURCES = ("ssh", "snmp_vendor", "snmp_generic", "directory", "neighbour", "rule")
+
+
+def _evidence_spec(spec: Any, rule_id: str) -> dict[str, Any]:
+    """A rule's own statement of its strength: {source, strength, detail, generic: [fields]} (all optional)."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise RuleError(f"{rule_id}: evidence must be a mapping (source, strength, detail, generic)")
+    source = str(spec.get("source") or "snmp_generic")
+    if source not in _EVIDENCE_SOURCES:
+        raise RuleError(f"{rule_id}: evidence source must be one of {', '.join(_EVIDENCE_SOURCES)}")
+    strength = spec.get("strength", 30)
+    if not isinstance(strength, int) or not 0 <= strength <= 100:
+        raise RuleError(f"{rule_id}: evidence strength must be a whole number from 0 to 100")
+    generic = spec.get("generic") or []
+    if not isinstance(generic, list) or any(g not in FIELDS for g in generic):
+        raise RuleError(f"{rule_id}: evidence generic lists fields: {', '.join(FIELDS)}")
+    return {"source": source, "strength": strength, "detail": str(spec.get("detail") or ""),
+            "generic": tuple(generic)}
+
+
+def load_rules(paths: Sequence[Path | str] | None = None, *, generic_only: bool = False,
+               taught: bool = True) -> RuleSet:
+    """Load rule files: the built-in directory first, then each given directory or file in order, then the rules of
+    RULE_SOURCES (the rules people taught Estate) unless ``taught`` is False.
+
+    ``generic_only`` loads only GENERIC_RULE_FILES (what the registries and standard MIBs conclude, no vendor family
+    rules, no taught rules): the benchmark's measure of how Estate does on a maker it has no rule for.
+    The result is cached on the files' names, sizes and modification times, so a sweep may call this per host."""
     files: list[Path] = sorted(RULES_DIR.glob("*.yaml"))
+    if generic_only:
+        files = [f for f in files if f.name in GENERIC_RULE_FILES]
     for entry in paths or ():
         path = Path(entry)
         if path.is_dir():
             files += sorted(list(path.glob("*.yaml")) + list(path.glob("*.yml")))
         elif path.is_file():
             files.append(path)
+    key = _files_key(files)
+    base = _FILE_CACHE.get(key)
+    if base is None:
+        base = _load_files(files)
+        if len(_FILE_CACHE) > 32:
+            _FILE_CACHE.clear()
+        _FILE_CACHE[key] = base
+    if not taught or generic_only or not RULE_SOURCES:
+        return base
+    versions, documents = _taught_documents()
+    combined = _TAUGHT_CACHE.get((key, versions))
+    if combined is None:
+        combined = ruleset_with(base, documents)
+        _TAUGHT_CACHE.clear()
+        _TAUGHT_CACHE[(key, versions)] = combined
+    return combined
+
+
+_STAT_SECONDS = 2.0  # how long a check of the rule files' sizes and times stands
+_STAT_CACHE: dict[tuple[str, ...], tuple[float, tuple]] = {}
+
+
+def _files_key(files: list[Path]) -> tuple:
+    names = tuple(str(path) for path in files)
+    now = time.monotonic()
+    known = _STAT_CACHE.get(names)
+    if known is not None and now - known[0] < _STAT_SECONDS:
+        return known[1]
+    key = tuple(_file_key(path) for path in files)
+    if len(_STAT_CACHE) > 32:
+        _STAT_CACHE.clear()
+    _STAT_CACHE[names] = (now, key)
+    return key
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), 0, 0)
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def _load_files(files: list[Path]) -> RuleSet:
     rules: list[Rule] = []
     maps: dict[str, dict[str, str]] = {}
     seen: set[Path] = set()
@@ -205,14 +294,57 @@ def load_rules(paths: Sequence[Path | str] | None = None) -> RuleSet:
     return RuleSet(tuple(rules), maps)
 
 
-_DEFAULT: RuleSet | None = None
+_FILE_CACHE: dict[tuple, RuleSet] = {}
+_TAUGHT_CACHE: dict[tuple, RuleSet] = {}
+# Rules kept elsewhere (the rules people taught Estate, stored in the database): callables returning
+# (version, rule document), registered by discovery.models_rules; asked at most every RULE_SOURCE_SECONDS (a saved
+# rule resets the wait in its own process), and the rule set rebuilt when a version changed.
+RULE_SOURCES: list[Callable[[], tuple[Any, dict[str, Any]]]] = []
+RULE_SOURCE_SECONDS = 2.0
+_SOURCE_STATE: dict[str, Any] = {"checked": float("-inf"), "versions": (), "documents": []}
+
+
+def _taught_documents() -> tuple[tuple, list[dict[str, Any]]]:
+    if time.monotonic() - _SOURCE_STATE["checked"] >= RULE_SOURCE_SECONDS:
+        _SOURCE_STATE["checked"] = time.monotonic()
+        found = []
+        for source in RULE_SOURCES:
+            try:
+                found.append(source())
+            except Exception:  # noqa: BLE001 - no database here (a pure test, a child process): built-ins only
+                found.append((None, {}))
+        _SOURCE_STATE["versions"] = tuple(version for version, _doc in found)
+        _SOURCE_STATE["documents"] = [doc for _version, doc in found]
+    return _SOURCE_STATE["versions"], _SOURCE_STATE["documents"]
+
+
+def taught_rules_changed() -> None:
+    """A taught rule was saved or deleted: the next classification in this process reads them again."""
+    _SOURCE_STATE["checked"] = float("-inf")
 
 
 def default_rules() -> RuleSet:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = load_rules()
-    return _DEFAULT
+    """The built-in rules and the taught ones (cached: see load_rules)."""
+    return load_rules()
+
+
+def ruleset_with(base: RuleSet, documents: Iterable[dict[str, Any]], label: str = "taught") -> RuleSet:
+    """``base`` plus the rules of each document (a document that does not load is skipped: it was checked when
+    saved, and one bad row must not stop discovery)."""
+    rules = list(base.rules)
+    maps = {name: dict(table) for name, table in base.maps.items()}
+    for document in documents:
+        if not document:
+            continue
+        try:
+            extra, extra_maps = load_entries(document, str(document.get("label") or label),
+                                             (len(rules) + 1) * 1000)
+        except RuleError:
+            continue
+        rules += extra
+        for name, table in extra_maps.items():
+            maps.setdefault(name, {}).update(table)
+    return RuleSet(tuple(rules), maps)
 
 
 def _inputs(rules: Iterable[Rule]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -372,7 +504,64 @@ def classify(facts: HostFacts, rules: RuleSet | None = None) -> HostFacts:
                 ruleset._results.clear()
             ruleset._results[key] = known
     changes, classification = known
+    if classification.decided:
+        changes = {**changes, "evidence": _evidence(facts, changes, classification, ruleset)}
+    if changes.get("kind") == "other" and not any(key == "kind" for key, _rule in classification.decided):
+        # nothing pointed anywhere: say so where the device page and the API show the evidence
+        reason = Evidence("snmp_generic", 0, NO_KIND_REASON, specific=False)
+        changes = {**changes, "evidence": (*changes.get("evidence", facts.evidence), ("kind", reason))}
     return dataclasses.replace(facts, classification=classification, **changes)
+
+
+NO_KIND_REASON = ("no evidence of a kind: no family rule, standard MIB (UPS/Printer/voice ports/LLDP), maker product "
+                  "line, sysDescr keyword or sysServices pointed to one")
+
+
+_READ_AS = {"sys_descr": "sysDescr", "manufacturer": "maker (registry / MIB)", "mibs": "MIBs answering",
+            "device_types": "hrDeviceType", "voice_ports": "IF-MIB ifType voice ports",
+            "lldp_capabilities": "LLDP-MIB lldpLocSysCapEnabled", "sys_services": "sysServices",
+            "bridge_ports": "BRIDGE-MIB dot1dBaseNumPorts", "model": "model"}
+
+# How strong a rule's conclusion is, by what the rule matched on (a rule file may say so itself: `evidence:`).
+_OS_RELEASE_KEYS = frozenset({"os_id", "os_like", "os_name", "os_version"})
+
+
+def _rule_evidence(rule: Rule, facts: HostFacts, key: str, value: Any) -> Evidence:
+    stated = rule.evidence
+    if stated:
+        return Evidence(source=stated.get("source", "snmp_generic"), strength=int(stated.get("strength", 30)),
+                        detail=f"{stated.get('detail') or rule.name} ({rule.rule_id})",
+                        specific=key not in stated.get("generic", ()))
+    specific = not (key == "version" and facts.kernel and str(value) == facts.kernel) and not (
+        key == "version" and "{kernel}" in str(rule.set.get(key, rule.fill.get(key, ""))))
+    matched = set(rule.match)
+    if matched & _OS_RELEASE_KEYS:
+        return Evidence("ssh", 90, f"/etc/os-release over SSH ({rule.rule_id})", specific)
+    if "sys_object_id" in matched:
+        return Evidence("snmp_vendor", 70, f"sysObjectID, rule {rule.name} ({rule.rule_id})", specific)
+    if "ssh" in facts.sources and ("sys_descr" not in matched or "snmp" not in facts.sources):
+        # matched on what SSH read (DMI, the shell, packages): as good as the machine's own word, less direct
+        return Evidence("ssh", 80, f"{rule.name}, from facts read over SSH ({rule.rule_id})", specific)
+    if "snmp" in facts.sources:
+        read = ", ".join(sorted(_READ_AS.get(k.split(".")[-1], k) for k in matched)) or "no condition"
+        return Evidence("snmp_generic", 30, f"{read}: rule {rule.name} ({rule.rule_id})", specific)
+    return Evidence("ssh" if "ssh" in facts.sources else "snmp_generic", 30, f"rule {rule.name} ({rule.rule_id})",
+                    specific)
+
+
+def _evidence(facts: HostFacts, changes: dict[str, Any], classification: Classification, ruleset: RuleSet
+              ) -> tuple[tuple[str, Evidence], ...]:
+    """The parsers' evidence, with the fields the rules decided described by the rule that decided them."""
+    by_id = ruleset.by_id
+    decided = {key: _rule_evidence(by_id[rule_id], facts, key, changes.get(key)) for key, rule_id in
+               classification.decided if rule_id in by_id}
+    for key, ev in list(decided.items()):
+        # a rule that only confirms what a stronger source already said keeps that source's evidence
+        before = facts.evidence_for(key)
+        if before is not None and getattr(facts, key, None) == changes.get(key) and before.strength > ev.strength:
+            del decided[key]
+    kept = tuple((key, ev) for key, ev in facts.evidence if key not in decided)
+    return kept + tuple(sorted(decided.items()))
 
 
 def _classify(facts: HostFacts, ruleset: RuleSet, candidates: list[Rule]) -> tuple[dict[str, Any], Classification]:
@@ -424,7 +613,12 @@ def _classify(facts: HostFacts, ruleset: RuleSet, candidates: list[Rule]) -> tup
         if parts:
             explanation += ": " + ", ".join(parts)
         classification = Classification(rule_id=winner.rule_id, explanation=explanation,
-                                        rules=tuple(contributors))
+                                        rules=tuple(contributors),
+                                        decided=tuple((key, rule.rule_id) for key, (_v, rule) in sorted(
+                                            decided.items())))
     else:
         classification = Classification(rule_id=None, explanation="no rule matched", rules=())
+    if changes.get("kind") == "other" and "kind" not in decided:
+        classification = dataclasses.replace(classification,
+                                             explanation=f"{classification.explanation}; kind other: {NO_KIND_REASON}")
     return changes, classification

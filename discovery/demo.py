@@ -34,7 +34,8 @@ def demo_discovery_load() -> dict[str, int]:
         created += 1
     cset = CredentialSet.objects.filter(name="Demo lab").first()
     if cset is None:
-        cset = credential_set_save(credential_set=CredentialSet(name="Demo lab"), credentials=[credential])
+        cset = credential_set_save(credential_set=CredentialSet(name="Demo lab", approved_networks="127.77.0.0/16"),
+                                   credentials=[credential])
         created += 1
     scope = Scope.objects.filter(name="Demo lab (loopback agent)").first()
     if scope is None:

@@ -123,6 +123,23 @@ class Classification:
     rule_id: str | None  # "telephony.yaml#3"; None when no rule matched
     explanation: str
     rules: tuple[str, ...] = ()  # every rule that contributed a field, winner first
+    decided: tuple[tuple[str, str], ...] = ()  # (field, rule id) for every field a rule decided
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a field of HostFacts holds its value: the source, how strong it is and what exactly was read.
+
+    ``source`` is an inventory ProvenanceSourceChoices value ("ssh", "snmp_vendor", "snmp_generic", "directory",
+    "neighbour", "rule"); ``strength`` 0-100 (see inventory/provenance.py for the defaults per source);
+    ``specific`` is False for generic values that must never replace a specific one (a kernel version as OS version,
+    "Linux" as platform); ``detail`` names what was read ("/etc/os-release over SSH", "ENTITY-MIB entPhysicalSerialNum",
+    "AD operatingSystemVersion")."""
+
+    source: str
+    strength: int
+    detail: str = ""
+    specific: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +190,15 @@ class HostFacts:
     connections: tuple[ConnectionFact, ...] = ()
     classification: Classification | None = None
     extra: tuple[tuple[str, str], ...] = field(default=())  # other vendor facts, (key, value) sorted
+    # field name ("platform", "version", "serial" ...) -> why it holds its value; fields without an entry get the
+    # default evidence of the facts' source (see reconcile)
+    evidence: tuple[tuple[str, Evidence], ...] = ()
+
+    def evidence_for(self, name: str) -> Evidence | None:
+        for key, value in self.evidence:
+            if key == name:
+                return value
+        return None
 
 
 _SCALARS = (str, int, float, bool, type(None))

@@ -120,7 +120,8 @@ class CredentialSetForm(EstateModelForm):
 
     class Meta:
         model = CredentialSet
-        fields = ["name", "description"]
+        fields = ["name", "description", "approved_networks"]
+        widgets = {"approved_networks": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -134,8 +135,8 @@ class CredentialSetForm(EstateModelForm):
 class ScopeForm(EstateModelForm):
     class Meta:
         model = Scope
-        fields = ["name", "site", "targets", "exclusions", "credential_sets", "use_snmp", "use_ssh", "snmp_port",
-                  "ssh_port", "snmp_timeout", "snmp_retries", "ssh_timeout", "concurrency", "description"]
+        fields = ["name", "site", "targets", "exclusions", "credential_sets", "use_snmp", "use_ssh", "allow_tofu",
+                  "snmp_port", "ssh_port", "snmp_timeout", "snmp_retries", "ssh_timeout", "concurrency", "description"]
         widgets = {"targets": forms.Textarea(attrs={"rows": 4}), "exclusions": forms.Textarea(attrs={"rows": 2})}
 
 
@@ -150,6 +151,8 @@ class ScopeBulkEditForm(BulkEditForm):
 
 class DiscoverForm(EstateForm):
     dry_run = forms.BooleanField(required=False, label="Dry run (show what would change, write nothing)")
+    exclusions = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=100_000,
+                                 help_text="Left out of this run as well as the scope's own exclusions.")
 
 
 class DiscoveryRunStartForm(EstateForm):
@@ -168,4 +171,8 @@ class DiscoveryRunStartForm(EstateForm):
     port = forms.IntegerField(min_value=1, max_value=65535, required=False,
                               help_text="For every target without a port of its own (SNMP and SSH).")
     mode = forms.ChoiceField(choices=DiscoveryModeChoices.choices, initial=DiscoveryModeChoices.INVENTORY)
+    allow_tofu = forms.BooleanField(
+        required=False, label="Trust new SSH host keys",
+        help_text="Offer SSH credentials to hosts whose key was never recorded, and record it. Off: such hosts get "
+                  "no password or key.")
     dry_run = forms.BooleanField(required=False, label="Dry run (show what would change, write nothing)")

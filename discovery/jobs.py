@@ -30,17 +30,17 @@ from discovery.classify import classify, load_rules
 from discovery.collectors.snmp import SnmpV2cCredential, SnmpV3Credential, snmp_identify, snmp_inventory
 from discovery.collectors.ssh import SshCredential, ssh_collect
 from discovery.facts import HostFacts, facts_to_dict
-from discovery.matching import MatchIndex, match_index_build
 from discovery.models import Credential, DeviceAccess, DiscoveryRun, HostKey, HostResult
 from discovery.parsers import merge_facts, parse_snmp, parse_ssh
 from discovery.raw import SnmpReply, SshReply
 from discovery.reconcile import batch_flush, host_keys, host_reconcile, reference_cache_clear
-from discovery.services import host_key_record
-from discovery.targets import Target, parse_and_expand
+from discovery.services import DEFAULT_RUN_OPTIONS, host_key_record
+from discovery.targets import AddressRanges, Target, TargetError, parse_and_expand, parse_targets, reserved_reason
 from estate.background import Emit, background_batches
 from estate.choices import JobLogLevelChoices
 from estate.jobs import JobFailed, JobRunner
 from inventory.choices import DiscoverySourceChoices
+from inventory.matching import MatchIndex, match_index_build
 
 # Credentials given on the command line live only in this process's memory, keyed by job id: never stored.
 EPHEMERAL_CREDENTIALS: dict[int, list[Any]] = {}
@@ -59,37 +59,34 @@ class DiscoveryJob(JobRunner):
     kind = "discovery"
     time_limit = 4 * 3600
 
-    def run(self, *, run_id: int | None = None, scope_id: int | None = None, credential_ids: list[int] | None = None,
-            port: int | None = None, verify_items: list[int] | None = None,
-            mode: str = DiscoveryModeChoices.INVENTORY,
-            **_: Any) -> dict:
-        """mode "inventory": full SNMP walk and SSH; "identify": a fast SNMP sweep of identity only.
+    def run(self, *, run_id: int | None = None, scope_id: int | None = None, **_: Any) -> dict:
+        """Discover what the run's frozen settings say (mode "inventory": full SNMP walk and SSH; "identify": a
+        fast SNMP sweep of identity only). The job reads only the run, never the scope.
 
-        Started by a person (run_id: the run exists) or by a schedule (scope_id: the run is made here)."""
+        Started by a person (run_id: the run exists) or by a schedule (scope_id: the run is made here, by the same
+        service). Other arguments belong to whoever asked for the run (read back when the job ends)."""
         if run_id is None:
             run_id = self._run_for_scope(scope_id)
         run = DiscoveryRun.objects.select_related("scope", "site").get(pk=run_id)
         # Manufacturers, platforms and models are cached for one run only: between runs a person may have renamed,
         # merged or deleted them (a stale row would mismatch or point at nothing).
         reference_cache_clear()
-        scope = run.scope
-        targets = parse_and_expand(run.targets, exclusions=scope.exclusions if scope else "",
-                                   limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
-        snmp_creds, ssh_creds = self._credentials(scope, credential_ids or [])
-        use_snmp = (scope.use_snmp if scope else True) and bool(snmp_creds)
-        use_ssh = (scope.use_ssh if scope else True) and bool(ssh_creds) and mode != DiscoveryModeChoices.IDENTIFY
+        try:
+            targets = parse_and_expand(run.targets, exclusions=run.exclusions,
+                                       limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
+        except TargetError as exc:
+            raise JobFailed(f"The run cannot be discovered: {exc}") from exc
+        options = {**DEFAULT_RUN_OPTIONS, **run.options}
+        mode = run.mode
+        snmp_creds, ssh_creds, approvals = self._credentials(run)
+        use_snmp = bool(options["use_snmp"]) and bool(snmp_creds)
+        use_ssh = bool(options["use_ssh"]) and bool(ssh_creds) and mode != DiscoveryModeChoices.IDENTIFY
         if not (use_snmp or use_ssh):
             raise JobFailed("No credentials to try: give the scope a credential set (or --community / "
                             "--credential-set on the command line).")
-        options = {
-            "snmp_port": port or (scope.snmp_port if scope else 161),
-            "ssh_port": port or (scope.ssh_port if scope else 22),
-            "timeout": scope.snmp_timeout if scope else 2.0,
-            "retries": scope.snmp_retries if scope else 1,
-            "ssh_timeout": scope.ssh_timeout if scope else 10.0,
-            "concurrency": scope.concurrency if scope else 100,
-        }
-        resolved = self._resolve(targets)
+        options["timeout"], options["retries"] = options["snmp_timeout"], options["snmp_retries"]
+        resolved = self._resolve(targets, excluded=AddressRanges.of_specs(
+            parse_targets(run.exclusions.splitlines(), what="exclusions")), approvals=approvals)
         self.log(f"Discovering {len(resolved)} addresses at {run.site} "
                  f"({'SNMP' if use_snmp else ''}{' + ' if use_snmp and use_ssh else ''}{'SSH' if use_ssh else ''})"
                  f"{' — dry run' if run.dry_run else ''}")
@@ -126,7 +123,7 @@ class DiscoveryJob(JobRunner):
                 apply(items + [(address, None, reply) for address, reply in by_address.items()])  # + no SNMP reply
 
             try:
-                for ssh_batch in self._ssh_batches(resolved, ssh_creds, options):
+                for ssh_batch in self._ssh_batches(resolved, ssh_creds, options, trust_new_keys=run.allow_tofu):
                     by_address = {reply.address: reply for reply in ssh_batch}
                     in_flight.append((by_address, sweeps.submit(
                         self._snmp_sweep, [(a, snmp_port[a]) for a in by_address], snmp_creds, options,
@@ -146,8 +143,6 @@ class DiscoveryJob(JobRunner):
         run.summary = summary
         run.save(update_fields=["summary"])
         self.log("Summary: " + ", ".join(f"{n} {k}" for k, n in summary.items()))
-        if verify_items and not run.dry_run:
-            self._verify_items(run, verify_items)
         touched = [h["device_id"] for h in hosts if h.get("device_id")] + [
             n["device_id"] for h in hosts for n in h.get("neighbours") or [] if n.get("device_id")]
         if touched and not run.dry_run:
@@ -163,47 +158,42 @@ class DiscoveryJob(JobRunner):
     # --- steps ---
 
     def _run_for_scope(self, scope_id: int | None) -> int:
+        """A scheduled run: made by the same service as every other run, for this (the schedule's) job."""
+        from django.core.exceptions import ValidationError
+
         from discovery.models import Scope
+        from discovery.services import discovery_run_start
 
         scope = Scope.objects.filter(pk=scope_id).select_related("site").first() if scope_id else None
         if scope is None:
             raise JobFailed("The scope of this schedule no longer exists.")
         try:
-            parse_and_expand(scope.targets, exclusions=scope.exclusions, limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
-        except ValueError as exc:
-            raise JobFailed(f"The scope cannot be discovered: {exc}") from exc
-        run = DiscoveryRun.objects.create(job=self.job, scope=scope, site=scope.site, targets=scope.targets)
+            run = discovery_run_start(scope=scope, job=self.job, started_by=self.job.started_by)
+        except ValidationError as exc:
+            raise JobFailed("The scope cannot be discovered: " + " ".join(exc.messages)) from exc
         return run.pk
 
-    def _verify_items(self, run: DiscoveryRun, item_ids: list[int]) -> None:
-        """After a playbook run: items whose device answered again are done; the others stay validated."""
-        from migration_plans.choices import ItemStateChoices
-        from migration_plans.models import WaveItem
-        from migration_plans.services import wave_complete_if_done, wave_item_walk
+    def _credentials(self, run: DiscoveryRun) -> tuple[list, list, list[tuple[str, AddressRanges]]]:
+        """The run's credentials in order (single credentials, then each set's in the set's order, then the command
+        line's), and each set's approved networks: a set's secrets go only to addresses inside them."""
+        from discovery.models import CredentialSet
 
-        answered = set(run.host_results.filter(reachable=True).exclude(action=HostResultActionChoices.FAILED)
-                       .values_list("device_id", flat=True))
-        waves = set()
-        for item in WaveItem.objects.filter(pk__in=item_ids, state=ItemStateChoices.VALIDATED):
-            if item.device_id in answered:
-                wave_item_walk(item=item, to_state=ItemStateChoices.DONE,
-                               result=f"verified by discovery run #{run.pk}")
-                waves.add(item.wave)
-            else:
-                WaveItem.objects.filter(pk=item.pk).update(
-                    last_result=f"not verified: discovery run #{run.pk} could not reach it")
-                self.log(f"{item}: not verified, the device did not answer", level=JobLogLevelChoices.WARNING)
-        for wave in waves:
-            wave_complete_if_done(wave=wave)
-
-    def _credentials(self, scope, credential_ids: list[int]) -> tuple[list, list]:
+        by_pk = CredentialSet.objects.in_bulk(run.credential_set_ids)
         creds: list[Credential] = []
-        if scope is not None:
-            for cset in scope.credential_sets.order_by("name"):
-                creds.extend(cset.ordered_credentials())
-        if credential_ids:
-            by_id = Credential.objects.in_bulk(credential_ids)
-            creds.extend(by_id[i] for i in credential_ids if i in by_id)
+        if run.credential_ids:
+            by_id = Credential.objects.in_bulk(run.credential_ids)
+            creds.extend(by_id[i] for i in run.credential_ids if i in by_id)
+        approvals = []
+        for pk in run.credential_set_ids:
+            cset = by_pk.get(pk)
+            if cset is None:
+                self.log(f"Credential set #{pk} no longer exists: skipped", level=JobLogLevelChoices.WARNING)
+                continue
+            try:
+                approvals.append((cset.name, cset.approved_ranges()))
+            except TargetError as exc:
+                raise JobFailed(f"Credential set {cset.name}: its approved networks are invalid ({exc})") from exc
+            creds.extend(cset.ordered_credentials())
         snmp, ssh = [], []
         seen = set()
         for cred in creds:
@@ -223,14 +213,17 @@ class DiscoveryJob(JobRunner):
                                          passphrase=secrets.get("passphrase")))
         for extra in EPHEMERAL_CREDENTIALS.pop(self.job.pk, []):
             (ssh if isinstance(extra, SshCredential) else snmp).append(extra)
-        return snmp, ssh
+        return snmp, ssh, approvals
 
-    def _resolve(self, targets: list[Target]) -> list[tuple[str, Target]]:
+    def _resolve(self, targets: list[Target], *, excluded: AddressRanges,
+                 approvals: list[tuple[str, AddressRanges]]) -> list[tuple[str, Target]]:
+        """Each target's address (names resolved here), checked before the first packet: an excluded or reserved
+        address, or one outside a credential set's approved networks, is logged and skipped, never contacted."""
         resolved = []
         for target in targets:
             try:
                 ipaddress.ip_address(target.host)
-                resolved.append((target.host, target))
+                address = target.host
             except ValueError:
                 try:
                     address = socket.getaddrinfo(target.host, None, proto=socket.IPPROTO_UDP)[0][4][0]
@@ -238,11 +231,24 @@ class DiscoveryJob(JobRunner):
                     self.log(f"{target.host}: cannot resolve ({exc.strerror or exc})",
                              level=JobLogLevelChoices.WARNING)
                     continue
-                resolved.append((address, target))
+            addr = ipaddress.ip_address(address.split("%", 1)[0])
+            addr = getattr(addr, "ipv4_mapped", None) or addr  # ::ffff:127.0.0.1 is 127.0.0.1
+            reason = reserved_reason(addr)
+            if reason is None and addr in excluded:
+                reason = "excluded"
+            if reason is None:
+                refused = [name for name, approved in approvals if addr not in approved]
+                if refused:
+                    reason = "outside the approved networks of credential set " + ", ".join(refused)
+            if reason is not None:
+                shown = target.host if target.host == str(addr) else f"{target.host} ({addr})"
+                self.log(f"{shown}: skipped, {reason}; not contacted", level=JobLogLevelChoices.WARNING)
+                continue
+            resolved.append((str(addr), target))
         return resolved
 
-    def _ssh_batches(self, resolved: list[tuple[str, Target]], creds: list, options: dict
-                     ) -> Iterator[list[SshReply]]:
+    def _ssh_batches(self, resolved: list[tuple[str, Target]], creds: list, options: dict, *,
+                     trust_new_keys: bool = False) -> Iterator[list[SshReply]]:
         """SSH replies in batches as hosts finish, from a bounded pool in a thread of its own: at most a few
         batches wait in memory, however large the scope."""
         targets = [(addr, t.port or options["ssh_port"]) for addr, t in resolved]
@@ -251,7 +257,8 @@ class DiscoveryJob(JobRunner):
 
         def produce(emit: Emit, stop: threading.Event) -> None:
             stream = ssh_collect(targets, creds, known_host_keys=known, timeout=options["ssh_timeout"],
-                                 command_timeout=30.0, concurrency=min(options["concurrency"], 32))
+                                 command_timeout=30.0, concurrency=min(options["concurrency"], 32),
+                                 trust_new_keys=trust_new_keys)
             try:
                 for reply in stream:
                     emit(reply)
@@ -361,7 +368,7 @@ class DiscoveryJob(JobRunner):
         host_key_changed = bool(ssh is not None and ssh.host_key_changed)
         if not parts:
             action = HostResultActionChoices.FAILED if host_key_changed else HostResultActionChoices.UNREACHABLE
-            if any("auth failed" in e for e in errors):
+            if any("auth failed" in e or "host key unknown" in e for e in errors):
                 action = HostResultActionChoices.FAILED
             return HostResult(run=run, address=address, port=port, reachable=host_key_changed or action ==
                               HostResultActionChoices.FAILED, action=action, error="; ".join(errors)[:2000])
@@ -377,7 +384,7 @@ class DiscoveryJob(JobRunner):
         errors = list(prepared.errors)
         source = DiscoverySourceChoices.SSH if method == DiscoveryMethodChoices.SSH else DiscoverySourceChoices.SNMP
         outcome = host_reconcile(facts=facts, site=run.site, source=source, dry_run=run.dry_run,
-                                 seen_at=timezone.now(), index=index)
+                                 seen_at=timezone.now(), index=index, job_id=self.job.pk)
         if not run.dry_run and outcome.device_id:
             if ssh is not None and ssh.error is None and ssh.host_key_fingerprint:
                 host_key_record(address=ssh.address, port=ssh.port, key_type=ssh.host_key_type or "",
@@ -420,7 +427,8 @@ class _Prepared:
 
 
 _COUNTED = frozenset({"software", "connections", "processes", "interfaces"})
-_FACT_FIELDS = tuple(f.name for f in dataclasses.fields(HostFacts))
+# evidence is kept per field as the device's provenance; the run keeps identity and counts only
+_FACT_FIELDS = tuple(f.name for f in dataclasses.fields(HostFacts) if f.name != "evidence")
 
 
 def _summary_facts(facts: HostFacts) -> dict:

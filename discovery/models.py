@@ -11,13 +11,14 @@ from django.urls import reverse
 from discovery.choices import (
     CredentialKindChoices,
     DiscoveryMethodChoices,
+    DiscoveryModeChoices,
     HostResultActionChoices,
     SnmpAuthProtocolChoices,
     SnmpPrivProtocolChoices,
     SnmpSecurityLevelChoices,
 )
 from discovery.secrets import decrypt_secrets
-from discovery.targets import TargetError, parse_targets
+from discovery.targets import AddressRanges, TargetError, parse_networks, parse_targets
 from estate.models import ChangeLoggedModel
 
 # Which secret values each kind of credential needs.
@@ -92,15 +93,29 @@ class CredentialSet(ChangeLoggedModel):
     name = models.CharField(max_length=100)
     description = models.CharField(max_length=200, blank=True)
     credentials = models.ManyToManyField(Credential, through="CredentialSetMember", related_name="credential_sets")
+    approved_networks = models.TextField(
+        blank=True, help_text="One network a line (10.1.0.0/16). A run may use this set only on addresses inside "
+                              "them; with none, the set cannot be used in a run.")
 
     url_name = "discovery:credentialset"
 
     class Meta:
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["name"], name="discovery_credentialset_unique_name")]
+        # Using a set sends its secrets to the targets: a right of its own, apart from viewing or editing the set.
+        permissions = [("use_credentialset", "Can use credential set in a discovery run")]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        try:
+            parse_networks(self.approved_networks)
+        except TargetError as exc:
+            raise ValidationError({"approved_networks": str(exc)}) from exc
+
+    def approved_ranges(self) -> AddressRanges:
+        return parse_networks(self.approved_networks)
 
     def ordered_credentials(self) -> list[Credential]:
         return [m.credential for m in self.members.select_related("credential").order_by("position", "pk")]
@@ -141,6 +156,9 @@ class Scope(ChangeLoggedModel):
     ssh_timeout = models.FloatField(default=10.0, validators=[MinValueValidator(0.5), MaxValueValidator(120)])
     concurrency = models.PositiveIntegerField(default=100, validators=[MinValueValidator(1), MaxValueValidator(2000)],
                                               help_text="Hosts contacted at once")
+    allow_tofu = models.BooleanField(
+        default=False, verbose_name="Trust new SSH host keys",
+        help_text="Offer SSH credentials to a host whose key was never recorded, and record it (trust on first use)")
     description = models.CharField(max_length=200, blank=True)
 
     url_name = "discovery:scope"
@@ -158,13 +176,22 @@ class Scope(ChangeLoggedModel):
         errors = {}
         try:
             specs = parse_targets(self.targets.splitlines())
-            excl = parse_targets(self.exclusions.splitlines())
-            if not specs:
-                errors["targets"] = "Give at least one target."
-            else:
-                expand(specs, exclusions=excl, limit=settings.ESTATE_MAX_SCOPE_ADDRESSES)
         except TargetError as exc:
             errors["targets"] = str(exc)
+            specs = None
+        try:
+            excl = parse_targets(self.exclusions.splitlines(), what="exclusions")
+        except TargetError as exc:
+            errors["exclusions"] = str(exc)
+            excl = None
+        if specs is not None and excl is not None:
+            try:
+                if not specs:
+                    errors["targets"] = "Give at least one target."
+                elif not expand(specs, exclusions=excl, limit=settings.ESTATE_MAX_SCOPE_ADDRESSES):
+                    errors["exclusions"] = "Every target is excluded: there is nothing to discover."
+            except TargetError as exc:
+                errors["targets"] = str(exc)
         if not (self.use_snmp or self.use_ssh):
             errors["use_snmp"] = "Choose SNMP, SSH or both."
         if errors:
@@ -172,12 +199,22 @@ class Scope(ChangeLoggedModel):
 
 
 class DiscoveryRun(models.Model):
-    """One discovery of a scope (or of targets given on the command line), executed as a job."""
+    """One discovery of a scope (or of targets given on the command line), executed as a job.
+
+    Holds the run's settings as they were when it started (frozen): the job reads only these, never the scope."""
 
     job = models.OneToOneField("estate.Job", on_delete=models.CASCADE, related_name="discovery_run")
     scope = models.ForeignKey(Scope, on_delete=models.SET_NULL, null=True, blank=True, related_name="runs")
     site = models.ForeignKey("inventory.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     targets = models.TextField()
+    exclusions = models.TextField(blank=True, help_text="The scope's and the run's own: never contacted")
+    options = models.JSONField(default=dict, blank=True, help_text="use_snmp, use_ssh, ports, timeouts, retries, "
+                                                                    "concurrency")
+    credential_set_ids = models.JSONField(default=list, blank=True, help_text="Credential sets tried, in order")
+    credential_ids = models.JSONField(default=list, blank=True,
+                                      help_text="Single credentials tried first (a playbook run's own)")
+    mode = models.CharField(max_length=20, choices=DiscoveryModeChoices, default=DiscoveryModeChoices.INVENTORY)
+    allow_tofu = models.BooleanField(default=False, verbose_name="Trust new SSH host keys")
     dry_run = models.BooleanField(default=False)
     summary = models.JSONField(default=dict, blank=True, help_text="created / updated / unchanged / unreachable / "
                                                                     "failed counts")
@@ -267,3 +304,5 @@ class DeviceAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.device} {self.method}: {self.credential}"
+from discovery.models_directory import DirectoryComputer, DirectorySource  # noqa: E402,F401
+from discovery.models_rules import ClassificationRule  # noqa: E402,F401

@@ -1,7 +1,13 @@
 """Reconcile: diff what discovery learnt about a host against the database and apply it in one transaction.
 
-Match order: serial + manufacturer, then MAC, then SNMP engine id or hostname within the site, then IP.
-Never duplicates (identity locks + database constraints), never deletes, respects fields a person set.
+Load → plan → apply, per host: ``device_state_read()`` snapshots the matched device (its values, their provenance, a
+person's locks and proposals), ``reconcile_plan()`` (discovery/reconcile_plan.py, pure) decides each field by the
+precedence rule of inventory/provenance.py, and ``reconcile_apply()`` writes the plan in one transaction. A dry run
+stops after the plan: it reads, and writes nothing.
+
+Match order (inventory/matching.py): serial + manufacturer, then MAC, then SNMP engine id or hostname within the site,
+then IP. Never duplicates (identity locks + database constraints), never deletes, never overwrites a person's value:
+a stronger conflicting value becomes a proposed change for a person to decide.
 """
 
 from __future__ import annotations
@@ -16,33 +22,46 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 
-from discovery.facts import HostFacts, InterfaceFact, NeighbourFact
-from discovery.matching import HostKeys, MatchIndex, device_match, is_ip
-from estate.audit_bulk import audit_create_record, audit_creates_write, object_insert
+from discovery.facts import Evidence, HostFacts, InterfaceFact, NeighbourFact
+from discovery.reconcile_plan import CHANGING, DevicePlan, DeviceState, reconcile_plan
+from estate.audit_bulk import audit_create_record, audit_creates_write, object_insert, rows_insert
 from inventory.choices import (
     DependencyProtocolChoices,
     DependencySourceChoices,
     DeviceKindChoices,
     DeviceStatusChoices,
     DiscoverySourceChoices,
+    FieldDecisionChoices,
     InterfaceTypeChoices,
+    ProposedChangeStatusChoices,
+    ProvenanceSourceChoices,
 )
+from inventory.matching import HostKeys, MatchIndex, ProvenanceRow, device_match, is_ip, provenance_rows
 from inventory.models import (
     Dependency,
     Device,
-    HardwareModel,
+    FieldProvenance,
     InstalledSoftware,
     Interface,
     IPAddress,
-    Manufacturer,
-    Platform,
+    ProposedChange,
     Site,
 )
 from inventory.models.devices import normalise_mac
+from inventory.provenance import STRENGTH, Source, legacy_source
+from inventory.services import (
+    device_field_text,
+    device_value_set,
+    proposed_change_open,
+    provenance_record,
+    reference_cache_clear,
+)
 
-# Devices a person entered or imported: discovery fills their blanks but never overwrites their values.
+__all__ = ["Outcome", "batch_flush", "device_state_read", "host_keys", "host_reconcile", "reconcile_apply",
+           "reference_cache_clear"]
+
+# Devices a person entered or imported: every value they hold is a person's, unless provenance says otherwise.
 PERSON_SOURCES = (DiscoverySourceChoices.MANUAL, DiscoverySourceChoices.IMPORT)
 
 _IF_TYPES = {
@@ -57,10 +76,6 @@ _NEIGHBOUR_SOURCE = {"lldp": DiscoverySourceChoices.LLDP, "lldp-med": DiscoveryS
                      "cdp": DiscoverySourceChoices.CDP, "cucm": DiscoverySourceChoices.CALL_MANAGER}
 
 
-class _DryRunRollback(Exception):
-    """Raised at the end of a dry run so the transaction, and everything in it, is rolled back."""
-
-
 @dataclass
 class Outcome:
     """What reconcile did (or, in a dry run, would do) for one host."""
@@ -68,7 +83,7 @@ class Outcome:
     action: str  # created / updated / unchanged / failed
     device_id: int | None = None
     device_name: str = ""
-    changes: dict[str, list[Any]] = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)  # field -> [old, new]; "proposed"/"kept": the plan's rest
     matched_by: str | None = None
     neighbours: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -76,19 +91,26 @@ class Outcome:
 
 
 def host_reconcile(*, facts: HostFacts, site: Site, source: str, dry_run: bool = False,
-                   seen_at: datetime | None = None, index: MatchIndex | None = None) -> Outcome:
-    """Apply one host's facts; retried once if a parallel run created the same device first.
+                   seen_at: datetime | None = None, index: MatchIndex | None = None,
+                   job_id: int | None = None) -> Outcome:
+    """Plan and apply one host's facts; retried once if a parallel run created the same device first.
 
     ``index`` (from ``match_index_build()``, for a batch of hosts in one SQLite transaction) replaces the per-host
     match queries; it is used only for hosts without interfaces or neighbours (an identification sweep), and
-    dropped after any failure, since the rolled-back work may have changed the devices it holds."""
-    if index is not None and (dry_run or not index.valid or facts.interfaces or facts.neighbours):
+    dropped after any failure, since the rolled-back work may have changed the devices it holds.
+    A dry run plans and reads only: nothing is written."""
+    seen_at = seen_at or timezone.now()
+    facts = _cleaned(facts)
+    if dry_run:
+        return _dry_run(facts=facts, site=site)
+    if index is not None and (not index.valid or facts.interfaces or facts.neighbours):
         index = None
     for attempt in range(2):
         created = len(index.created) if index is not None else 0
         try:
-            return _reconcile_once(facts=facts, site=site, source=source, dry_run=dry_run,
-                                   seen_at=seen_at or timezone.now(), index=index)
+            with transaction.atomic():
+                return _reconcile_once(facts=facts, site=site, source=source, seen_at=seen_at, index=index,
+                                       job_id=job_id)
         except IntegrityError as exc:
             reference_cache_clear()
             if index is not None:
@@ -101,16 +123,24 @@ def host_reconcile(*, facts: HostFacts, site: Site, source: str, dry_run: bool =
 
 def batch_flush(*, index: MatchIndex) -> None:
     """The writes a batch defers to its end: the history of the devices it created (one bulk insert, the same
-    entries auditlog would have made, attributed to the run) and the last-seen time of its unchanged devices (one
-    UPDATE rather than one per host). Call it inside the batch's transaction."""
+    entries auditlog would have made, attributed to the run), the last-seen time of its unchanged devices and the
+    confirmation time of their provenance (one UPDATE each rather than one per host). Call it inside the batch's
+    transaction."""
     created, index.created = index.created, []
     audit_creates_write(created, now=timezone.now())
+    if index.provenance:
+        rows_insert(FieldProvenance, index.provenance)  # executemany: thousands of rows per sweep
+        index.provenance = []
     seen, index.seen = index.seen, {}
     if seen:
         latest = max(seen.values())
         ids = sorted(seen)
         for start in range(0, len(ids), 500):
-            Device.objects.filter(pk__in=ids[start:start + 500]).update(last_seen=latest)
+            chunk = ids[start:start + 500]
+            Device.objects.filter(pk__in=chunk).update(last_seen=latest)
+            FieldProvenance.objects.filter(device_id__in=chunk, source__in=sorted(index.confirm_sources)).update(
+                confirmed=latest)
+    index.confirm_sources = set()
 
 
 def host_keys(facts: HostFacts) -> HostKeys:
@@ -132,39 +162,207 @@ def _cleaned(facts: HostFacts) -> HostFacts:
         cleaned = _clean_name(value) or None
         if cleaned != value:
             changes[name] = cleaned
+    if facts.kind is not None and facts.kind not in DeviceKindChoices.values:
+        changes["kind"] = None
     return _replace(facts, **changes) if changes else facts  # usually already clean: no copy
 
 
-def _reconcile_once(*, facts, site, source, dry_run, seen_at, index: MatchIndex | None) -> Outcome:
+def _identities(facts: HostFacts, site: Site) -> dict[str, Any]:
+    return {"site": site, "serial": facts.serial, "manufacturer": facts.manufacturer,
+            "macs": _macs(facts.interfaces), "engine_id": facts.engine_id, "hostname": facts.hostname,
+            "address": facts.address}
+
+
+def _reconcile_once(*, facts: HostFacts, site: Site, source: str, seen_at: datetime, index: MatchIndex | None,
+                    job_id: int | None) -> Outcome:
     outcome = Outcome(action="unchanged")
-    facts = _cleaned(facts)
-    try:
-        with transaction.atomic():
-            _lock_identities(facts)
-            identities = {"site": site, "serial": facts.serial, "manufacturer": facts.manufacturer,
-                          "macs": _macs(facts.interfaces), "engine_id": facts.engine_id, "hostname": facts.hostname,
-                          "address": facts.address}
-            device, matched_by = index.match(**identities) if index is not None else device_match(**identities)
-            outcome.matched_by = matched_by
-            device = _apply_device(device, facts=facts, site=site, source=source, seen_at=seen_at, outcome=outcome,
-                                   index=index)
-            if index is not None:
-                index.add(device)
-            _apply_interfaces(device, facts.interfaces, outcome)
-            _apply_software(device, facts, outcome)
-            _apply_connections(device, facts, seen_at, outcome)
-            for neighbour in facts.neighbours:
-                _apply_neighbour(neighbour, site=site, seen_at=seen_at, outcome=outcome, parent=device)
-            outcome.device_id, outcome.device_name = device.pk, device.name
-            if dry_run:
-                raise _DryRunRollback
-    except _DryRunRollback:
-        reference_cache_clear()
-        outcome.device_id = outcome.device_id if outcome.action != "created" else None
+    _lock_identities(facts)
+    identities = _identities(facts, site)
+    device, matched_by = index.match(**identities) if index is not None else device_match(**identities)
+    outcome.matched_by = matched_by
+    plan = _plan(facts, site, device, index)
+    device = reconcile_apply(plan=plan, device=device, facts=facts, site=site, source=source, seen_at=seen_at,
+                             outcome=outcome, index=index, job_id=job_id)
+    if index is not None:
+        index.add(device)
+    _apply_interfaces(device, facts.interfaces, outcome)
+    _apply_software(device, facts, outcome)
+    _apply_connections(device, facts, seen_at, outcome)
+    for neighbour in facts.neighbours:
+        _apply_neighbour(neighbour, site=site, seen_at=seen_at, outcome=outcome, parent=device, job_id=job_id)
+    outcome.device_id, outcome.device_name = device.pk, device.name
     return outcome
 
 
-# --- identity locks (matching itself is in discovery/matching.py) ----------------------------------------------
+def _dry_run(*, facts: HostFacts, site: Site) -> Outcome:
+    """The plan, with the queries of a real run's reading phase and no write."""
+    device, matched_by = device_match(**_identities(facts, site))
+    plan = _plan(facts, site, device, None)
+    outcome = Outcome(action={"create": "created", "update": "updated"}.get(plan.action, "unchanged"),
+                      device_id=device.pk if device else None, matched_by=matched_by,
+                      device_name=device.name if device else plan.new_name)
+    outcome.changes = _changes(plan) | plan.summary()
+    if device is not None:
+        names = set(device.interfaces.values_list("name", flat=True))
+        new = {_clean_name(i.name)[:100] for i in facts.interfaces} - names - {""}
+        if new:
+            outcome.changes["interfaces"] = [None, f"{len(new)} to add"]
+        known = set(device.software.values_list("product", "version"))
+        software = {(_clean_name(s.product), (s.version or "")[:100]) for s in facts.software} - known
+        if software:
+            outcome.changes["software"] = [None, f"{len(software)} to add"]
+        if (new or software) and outcome.action == "unchanged":
+            outcome.action = "updated"
+    for n in facts.neighbours:
+        found, by = device_match(site=site, serial=n.serial, manufacturer=n.manufacturer,
+                                 macs=[normalise_mac(n.remote_mac)] if n.remote_mac else [], engine_id=None,
+                                 hostname=_clean_name(n.remote_name) or None, address=n.remote_address)
+        outcome.neighbours.append({"device_id": found.pk if found else None, "name": found.name if found else (
+            _clean_name(n.remote_name) or n.remote_mac or n.serial or ""), "action": "updated" if found else "created",
+            "kind": n.kind_hint, "protocol": n.protocol, "local_port": n.local_port, "matched_by": by})
+    return outcome
+
+
+# --- load: the device as reconcile sees it --------------------------------------------------------------------------
+
+
+def device_state_read(device: Device, *, provenance: list[ProvenanceRow] | None = None,
+                      name_free: bool = True) -> DeviceState:
+    """Snapshot a device for ``reconcile_plan()``: its values as text, their provenance, the person's fields, and
+    the proposals already open or rejected (only looked up when a person owns any field)."""
+    from inventory.models.devices import DISCOVERABLE_FIELDS
+
+    values = {name: device_field_text(device, name) for name in DISCOVERABLE_FIELDS}
+    rows = provenance if provenance is not None else provenance_rows(device_ids=[device.pk]).get(device.pk, [])
+    recorded = {p.field: p.as_source() for p in rows}
+    legacy = legacy_source(device.discovery_source)
+    sources = {name: recorded.get(name, legacy) for name in DISCOVERABLE_FIELDS if values[name]}
+    locked = set(device.locked_fields or [])
+    if device.discovery_source in PERSON_SOURCES:  # before provenance: every value of a person's device is theirs
+        locked |= {name for name in DISCOVERABLE_FIELDS if values[name] and name not in recorded}
+    rejected: set[tuple[str, str]] = set()
+    proposed: dict[str, str] = {}
+    if locked:
+        for field_, value, status in ProposedChange.objects.filter(device=device).exclude(
+                status=ProposedChangeStatusChoices.SUPERSEDED).values_list("field", "proposed_value", "status"):
+            if status == ProposedChangeStatusChoices.REJECTED:
+                rejected.add((field_, value.lower()))
+            elif status == ProposedChangeStatusChoices.OPEN:
+                proposed[field_] = value.lower()
+    return DeviceState(device_id=device.pk, name=device.name, values=values, sources=sources,
+                       locked=frozenset(locked), rejected=frozenset(rejected), proposed=proposed, name_free=name_free)
+
+
+def _plan(facts: HostFacts, site: Site, device: Device | None, index: MatchIndex | None) -> DevicePlan:
+    if device is None:
+        return reconcile_plan(facts=facts, state=None, address_is_ip=is_ip(facts.address),
+                              new_name=_free_name(site, _clean_name(facts.hostname) or facts.address, index))
+    hostname = _clean_name(facts.hostname)
+    name_free = True
+    if hostname and hostname.lower() != device.name.lower():
+        taken = index.name_taken(hostname) if index is not None and device.site_id == index.site_id else None
+        if taken is None:
+            taken = Device.objects.filter(site=device.site_id, name__iexact=hostname).exclude(pk=device.pk).exists()
+        name_free = not taken
+    provenance = index.provenance_of(device.pk) if index is not None else None
+    state = device_state_read(device, provenance=provenance, name_free=name_free)
+    return reconcile_plan(facts=facts, state=state, address_is_ip=is_ip(facts.address))
+
+
+# --- apply: one transaction ----------------------------------------------------------------------------------------
+
+
+def _changes(plan: DevicePlan) -> dict[str, list[Any]]:
+    if plan.action == "create":
+        return {f.field: [None, f.wanted] for f in plan.fields}
+    return {f.field: [f.current or None, f.wanted] for f in plan.changing()}
+
+
+def reconcile_apply(*, plan: DevicePlan, device: Device | None, facts: HostFacts, site: Site, source: str,
+                    seen_at: datetime, outcome: Outcome, index: MatchIndex | None = None,
+                    job_id: int | None = None) -> Device:
+    """Write the plan: the device row, the provenance of what changed, and the proposals. Call inside a
+    transaction (``host_reconcile`` opens one per host)."""
+    if plan.action == "create":
+        device = Device(name=plan.new_name, site=site, status=DeviceStatusChoices.ACTIVE, discovery_source=source,
+                        first_seen=seen_at, last_seen=seen_at, kind=DeviceKindChoices.OTHER)
+        _set_fields(device, plan, facts)
+        _validate(device)
+        if index is not None:
+            object_insert(device)  # no signals: its history is written with the batch's (batch_flush)
+            index.created.append(audit_create_record(device))
+        else:
+            device.save()
+        outcome.action = "created"
+        outcome.changes = _changes(plan)
+        _record(device.pk, plan, seen_at, job_id, index)
+        return device
+    assert device is not None
+    changes = _changes(plan)
+    if changes:
+        _set_fields(device, plan, facts)
+    first_sighting = device.first_seen is None
+    if first_sighting:
+        device.first_seen = seen_at
+    if changes or first_sighting:
+        device.last_seen = seen_at
+        _validate(device)
+        device.save()
+        outcome.action = "updated" if changes else "unchanged"
+    elif index is not None:
+        index.seen[device.pk] = seen_at  # a sighting is not a change: written for the whole batch by batch_flush()
+        device.last_seen = seen_at
+    else:
+        Device.objects.filter(pk=device.pk).update(last_seen=seen_at)
+        device.last_seen = seen_at
+    outcome.changes = changes | plan.summary()
+    _record(device.pk, plan, seen_at, job_id, index)
+    for proposal in plan.proposals():
+        proposed_change_open(device=device, field=proposal.field, value=proposal.wanted, source=proposal.source,
+                             at=seen_at, job_id=job_id, current_source=_current_source(device, proposal.field),
+                             manufacturer=facts.manufacturer or "" if proposal.field == "hardware_model" else "")
+    return device
+
+
+def _current_source(device: Device, field_: str) -> str:
+    row = FieldProvenance.objects.filter(device=device, field=field_).values_list("source", flat=True).first()
+    return row or legacy_source(device.discovery_source).source
+
+
+def _set_fields(device: Device, plan: DevicePlan, facts: HostFacts) -> None:
+    for f in plan.fields:
+        if plan.action == "create" or f.action in CHANGING:
+            device_value_set(device=device, field=f.field, value=f.wanted,
+                             manufacturer=facts.manufacturer or "" if f.field == "hardware_model" else "")
+
+
+def _record(device_id: int, plan: DevicePlan, at: datetime, job_id: int | None, index: MatchIndex | None) -> None:
+    """Provenance of the values the plan set, and of confirmed values whose recorded source was weaker or
+    unknown; a confirmation by the recorded source only moves its time (batched with the last-seen update)."""
+    sources: dict[str, Source] = {}
+    for f in plan.fields:
+        if plan.action == "create" or f.action in CHANGING:
+            sources[f.field] = f.source
+        elif f.action == FieldDecisionChoices.CONFIRM:
+            if index is not None and index.confirm_known(device_id, f.field, f.source):
+                continue
+            sources[f.field] = f.source
+    if plan.action == "create" and index is not None:
+        index.provenance.extend(
+            {"device_id": device_id, "field": name, "source": src.source, "strength": src.strength,
+             "specific": src.specific, "detail": src.detail[:200], "confirmed": at, "job_id": job_id}
+            for name, src in sources.items())
+        return
+    if index is not None and index.provenance and sources:  # a device created earlier in this batch: newest wins
+        index.provenance = [p for p in index.provenance if p["device_id"] != device_id or p["field"] not in sources]
+    if index is not None:
+        index.confirm_sources.update(f.source.source for f in plan.fields if f.action == FieldDecisionChoices.CONFIRM)
+    provenance_record(device_id=device_id, sources=sources, at=at, job_id=job_id)
+    if index is not None and sources:
+        index.known_provenance[device_id] = provenance_rows(device_ids=[device_id]).get(device_id, [])
+
+
+# --- identity locks (matching itself is in inventory/matching.py) ----------------------------------------------
 
 
 def _lock_identities(facts: HostFacts) -> None:
@@ -183,100 +381,11 @@ def _lock_identities(facts: HostFacts) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
 
 
-# --- the device row -----------------------------------------------------------------------------------------------
-
-
-def _apply_device(device: Device | None, *, facts: HostFacts, site: Site, source: str, seen_at: datetime,
-                  outcome: Outcome, index: MatchIndex | None = None) -> Device:
-    manufacturer = _manufacturer(facts.manufacturer)
-    wanted: dict[str, Any] = {
-        "kind": facts.kind if facts.kind in DeviceKindChoices.values else None,
-        "manufacturer": manufacturer,
-        "hardware_model": _hardware_model(manufacturer, facts.model, facts.kind),
-        "serial": (facts.serial or "")[:100] or None,
-        "platform": _platform(facts.platform, manufacturer),
-        "os_version": (facts.version or "")[:255] or None,
-        "firmware": (facts.firmware or "")[:255] or None,
-        "snmp_engine_id": (facts.engine_id or "")[:64] or None,
-    }
-    if is_ip(facts.address):
-        wanted["primary_ip"] = facts.address
-    if device is None:
-        name = _free_name(site, _clean_name(facts.hostname) or facts.address, index)
-        device = Device(name=name, site=site, status=DeviceStatusChoices.ACTIVE, discovery_source=source,
-                        first_seen=seen_at, last_seen=seen_at, kind=DeviceKindChoices.OTHER)
-        for name_, value in wanted.items():
-            if value is not None:
-                setattr(device, name_, value)
-        _validate(device)
-        if index is not None:
-            object_insert(device)  # no signals: its history is written with the batch's (batch_flush)
-            index.created.append(audit_create_record(device))
-        else:
-            device.save()
-        outcome.action = "created"
-        outcome.changes = {k: [None, _plain(v)] for k, v in wanted.items() if v is not None}
-        outcome.changes["name"] = [None, device.name]
-        return device
-
-    locked = set(device.locked_fields or [])
-    person_owned = device.discovery_source in PERSON_SOURCES
-    hostname = _clean_name(facts.hostname)
-    if hostname and hostname.lower() != device.name.lower():
-        taken = index.name_taken(hostname) if index is not None and device.site_id == index.site_id else None
-        if taken is None:  # the device itself does not have the name (the names differ in more than case)
-            taken = Device.objects.filter(site=device.site, name__iexact=hostname).exclude(pk=device.pk).exists()
-        wanted["name"] = None if taken else hostname
-    changes: dict[str, list[Any]] = {}
-    for name_, value in wanted.items():
-        if value is None or name_ in locked:
-            continue
-        is_relation = hasattr(value, "pk")
-        # Compare foreign keys by id: loading the related row for every host would cost a query each.
-        current = getattr(device, f"{name_}_id") if is_relation else getattr(device, name_)
-        if person_owned and current not in (None, ""):
-            continue  # a person's value wins; discovery only fills blanks
-        if name_ == "serial" and current and device.manufacturer_id and manufacturer and \
-                device.manufacturer_id != manufacturer.pk:
-            continue
-        if (current != value.pk) if is_relation else (current != value):
-            changes[name_] = [_plain(getattr(device, name_)) if current is not None else None, _plain(value)]
-            setattr(device, name_, value)
-    if "manufacturer" in changes and device.hardware_model_id and "hardware_model" not in changes and \
-            device.hardware_model.manufacturer_id != device.manufacturer_id:
-        device.hardware_model = None  # a stale model of another maker would fail validation
-    if device.first_seen is None:
-        device.first_seen = seen_at
-        changes.setdefault("first_seen", [None, seen_at.isoformat()])
-    if changes:
-        device.last_seen = seen_at
-        _validate(device)
-        device.save()
-        outcome.action = "updated"
-        outcome.changes = {k: v for k, v in changes.items() if k != "first_seen"} or changes
-        if set(outcome.changes) == {"first_seen"}:
-            outcome.action = "unchanged"
-    else:
-        # A sighting is not a change: no history entry per device per run.
-        if index is not None:
-            index.seen[device.pk] = seen_at  # written for the whole batch by batch_flush()
-        else:
-            Device.objects.filter(pk=device.pk).update(last_seen=seen_at)
-        device.last_seen = seen_at
-    return device
-
-
 def _validate(device: Device) -> None:
     """Field and cross-field rules. Foreign keys come from rows we just read, and unique constraints are enforced
     by the database (a lost race is retried), so skip the queries full_clean would make for them."""
     device.clean_fields(exclude=["site", "location", "manufacturer", "hardware_model", "platform"])
     device.clean()
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "pk"):
-        return str(value)
-    return value
 
 
 def _clean_name(value: str | None) -> str:
@@ -288,7 +397,7 @@ def _clean_name(value: str | None) -> str:
 
 
 def _free_name(site: Site, wanted: str, index: MatchIndex | None = None) -> str:
-    """Device names are unique per site; an unknown host whose name is taken gets its address appended."""
+    """Device names are unique per site; an unknown host whose name is taken gets a number appended."""
     taken = index.name_taken(wanted) if index is not None and site.pk == index.site_id else None
     if taken is False or (taken is None and not Device.objects.filter(site=site, name__iexact=wanted).exists()):
         return wanted
@@ -297,79 +406,6 @@ def _free_name(site: Site, wanted: str, index: MatchIndex | None = None) -> str:
         if not Device.objects.filter(site=site, name__iexact=candidate).exists():
             return candidate
     raise IntegrityError(f"no free name for {wanted}")
-
-
-_REF_CACHE: dict[tuple[str, ...], Any] = {}
-
-
-def reference_cache_clear() -> None:
-    _REF_CACHE.clear()
-
-
-def _cached(key: tuple[str, ...], load):
-    """Manufacturers, platforms and models repeat across thousands of hosts: look each up once per process."""
-    value = _REF_CACHE.get(key)
-    if value is None:
-        value = load()
-        if value is not None and len(_REF_CACHE) < 50_000:
-            _REF_CACHE[key] = value
-    return value
-
-
-def _manufacturer(name: str | None) -> Manufacturer | None:
-    if not name:
-        return None
-    name = name.strip()[:100]
-    return _cached(("maker", name.lower()), lambda: _manufacturer_load(name))
-
-
-def _manufacturer_load(name: str) -> Manufacturer:
-    found = Manufacturer.objects.filter(name__iexact=name).first()
-    if found:
-        return found
-    slug = _unique_slug(Manufacturer.objects, slugify(name) or "maker")
-    return Manufacturer.objects.create(name=name, slug=slug)
-
-
-def _platform(name: str | None, manufacturer: Manufacturer | None) -> Platform | None:
-    if not name:
-        return None
-    name = name.strip()[:100]
-    return _cached(("platform", name.lower()), lambda: _platform_load(name, manufacturer))
-
-
-def _platform_load(name: str, manufacturer: Manufacturer | None) -> Platform:
-    found = Platform.objects.filter(name__iexact=name).first()
-    if found:
-        return found
-    return Platform.objects.create(name=name, slug=_unique_slug(Platform.objects, slugify(name) or "platform"),
-                                   manufacturer=manufacturer)
-
-
-def _hardware_model(manufacturer: Manufacturer | None, model: str | None, kind: str | None) -> HardwareModel | None:
-    if not (manufacturer and model):
-        return None
-    model = model.strip()[:100]
-    return _cached(("model", str(manufacturer.pk), model.lower()), lambda: _hardware_model_load(manufacturer, model,
-                                                                                                kind))
-
-
-def _hardware_model_load(manufacturer: Manufacturer, model: str, kind: str | None) -> HardwareModel:
-    found = HardwareModel.objects.filter(manufacturer=manufacturer, model__iexact=model).first()
-    if found:
-        return found
-    return HardwareModel.objects.create(
-        manufacturer=manufacturer, model=model, kind=kind if kind in DeviceKindChoices.values else "other",
-        slug=_unique_slug(HardwareModel.objects.filter(manufacturer=manufacturer), slugify(model) or "model"),
-    )
-
-
-def _unique_slug(queryset, base: str) -> str:
-    base = base[:90]
-    slug, n = base, 2
-    while queryset.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 # --- interfaces, addresses, software --------------------------------------------------------------------------------
@@ -530,7 +566,8 @@ def _is_interface(text: str) -> bool:
 # --- neighbours: phones behind a switch, phones registered on a call manager ----------------------------------------
 
 
-def _apply_neighbour(n: NeighbourFact, *, site: Site, seen_at: datetime, outcome: Outcome, parent: Device) -> None:
+def _apply_neighbour(n: NeighbourFact, *, site: Site, seen_at: datetime, outcome: Outcome, parent: Device,
+                     job_id: int | None = None) -> None:
     mac = normalise_mac(n.remote_mac or "") if n.remote_mac else ""
     name = _clean_name(n.remote_name)
     if not (mac or n.serial or name):
@@ -541,19 +578,29 @@ def _apply_neighbour(n: NeighbourFact, *, site: Site, seen_at: datetime, outcome
                                       address=n.remote_address)
     if device is not None and device.pk == parent.pk:
         return
+    detail = f"{n.protocol.upper()} neighbour of {parent.name}"[:200]
     facts = HostFacts(
-        address=n.remote_address or "", hostname=name or None, manufacturer=n.manufacturer, kind=kind, model=n.model,
-        serial=n.serial, firmware=n.firmware_revision or n.software_revision,
+        address=n.remote_address or "", sources=("neighbour",), hostname=name or None, manufacturer=n.manufacturer,
+        kind=kind, model=n.model, serial=n.serial, firmware=n.firmware_revision or n.software_revision,
         version=n.software_revision if kind == DeviceKindChoices.IP_PHONE else None,
         interfaces=(InterfaceFact(name="port", mac=mac),) if mac else (),
     )
     if not facts.hostname:
         facts = _replace(facts, hostname=f"{kind.replace('_', '-')}-{mac.replace(':', '').lower()}" if mac
                          else f"{kind}-{n.serial}")
+    # What a switch or call manager says about another device is second-hand: weaker than the device itself.
+    evidence = Evidence(ProvenanceSourceChoices.NEIGHBOUR, STRENGTH[ProvenanceSourceChoices.NEIGHBOUR], detail,
+                        specific=True)
+    facts = _replace(facts, evidence=tuple(
+        (name_, evidence if name_ != "kind" or kind != DeviceKindChoices.OTHER else
+         Evidence(ProvenanceSourceChoices.NEIGHBOUR, 0, detail, specific=False))
+        for name_ in ("hostname", "manufacturer", "kind", "model", "serial", "firmware", "version", "address")))
     sub = Outcome(action="unchanged")
     source = _NEIGHBOUR_SOURCE.get(n.protocol, DiscoverySourceChoices.LLDP)
     with transaction.atomic():
-        dev = _apply_device(device, facts=facts, site=site, source=source, seen_at=seen_at, outcome=sub)
+        plan = _plan(facts, site, device, None)
+        dev = reconcile_apply(plan=plan, device=device, facts=facts, site=site, source=source, seen_at=seen_at,
+                              outcome=sub, job_id=job_id)
         _apply_interfaces(dev, facts.interfaces, sub)
     outcome.neighbours.append({"device_id": dev.pk, "name": dev.name, "action": sub.action, "kind": dev.kind,
                                "protocol": n.protocol, "local_port": n.local_port, "matched_by": matched_by})

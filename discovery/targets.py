@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _NAME_RE = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
+_NUMERIC_LABEL_RE = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
 _LIMITED_BROADCAST = ipaddress.ip_address("255.255.255.255")
+MAX_LINES = 10_000  # target or exclusion entries per scope or run: more is a mistake (or an attack on the parser)
 
 
 class TargetError(ValueError):
@@ -88,13 +92,34 @@ def _is_address(value: str) -> bool:
     return True
 
 
-def _check_address(addr, text: str) -> None:
+def reserved_reason(addr) -> str | None:
+    """Why an address may never be contacted (unspecified, multicast, limited broadcast), or None."""
     if addr.is_unspecified:
-        raise TargetError(f"{text!r}: the unspecified address {addr} cannot be discovered")
+        return f"the unspecified address {addr} cannot be discovered"
     if addr.is_multicast:
-        raise TargetError(f"{text!r}: {addr} is a multicast address")
+        return f"{addr} is a multicast address"
     if addr == _LIMITED_BROADCAST:
-        raise TargetError(f"{text!r}: {addr} is the broadcast address")
+        return f"{addr} is the broadcast address"
+    return None
+
+
+def _check_address(addr, text: str) -> None:
+    reason = reserved_reason(addr)
+    if reason:
+        raise TargetError(f"{text!r}: {reason}")
+
+
+def _is_numeric_name(host: str) -> bool:
+    """True for "names" that are really addresses in another spelling: 2130706433, 127.1, 0x7f.1, 0177.0.0.1.
+
+    The resolver (inet_aton) reads them as addresses, so they would bypass the exclusion and reserved checks; a real
+    host name never ends in an all-numeric label."""
+    try:
+        socket.inet_aton(host)
+        return True
+    except (OSError, ValueError):
+        pass
+    return bool(_NUMERIC_LABEL_RE.match(host.rstrip(".").rsplit(".", 1)[-1]))
 
 
 def parse_target(line: str) -> TargetSpec:
@@ -137,18 +162,84 @@ def parse_target(line: str) -> TargetSpec:
     except ValueError:
         if not _NAME_RE.match(host):
             raise TargetError(f"{text!r}: not an address, range, network or host name") from None
+        if _is_numeric_name(host):
+            raise TargetError(f"{text!r}: a number is not a host name; write the address as a dotted quad "
+                              f"(e.g. 127.0.0.1)") from None
         return TargetSpec(text, None, None, host.rstrip(".").lower(), port)
     _check_address(addr, text)
     return TargetSpec(text, addr, addr, None, port)
 
 
-def parse_targets(lines: Iterable[str]) -> list[TargetSpec]:
-    specs = []
-    for raw in lines:
-        for part in re.split(r"[,\s]+", raw.split("#", 1)[0].strip()):
-            if part:
-                specs.append(parse_target(part))
-    return specs
+def parse_targets(lines: Iterable[str], *, what: str = "targets") -> list[TargetSpec]:
+    """Parse lines (each may hold several entries separated by commas or spaces; # starts a comment). More than
+    MAX_LINES entries is refused before any is parsed further."""
+    lines = list(lines)
+    if len(lines) > MAX_LINES:
+        raise TargetError(f"too many {what}: {len(lines):,} lines, the limit is {MAX_LINES:,}")
+    parts = [part for raw in lines for part in re.split(r"[,\s]+", raw.split("#", 1)[0].strip()) if part]
+    if len(parts) > MAX_LINES:
+        raise TargetError(f"too many {what}: {len(parts):,} entries, the limit is {MAX_LINES:,}")
+    return [parse_target(part) for part in parts]
+
+
+class AddressRanges:
+    """A set of addresses as sorted, merged [first, last] integer ranges per IP version: membership and
+    subtraction by bisection, so n hosts against m exclusions costs n·log m, not n·m."""
+
+    def __init__(self, ranges: Iterable[tuple[int, int, int]] = ()) -> None:
+        by_version: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
+        for version, lo, hi in ranges:
+            by_version[version].append((lo, hi))
+        self._ranges: dict[int, tuple[list[int], list[int]]] = {}
+        for version, items in by_version.items():
+            merged: list[list[int]] = []
+            for lo, hi in sorted(items):
+                if merged and lo <= merged[-1][1] + 1:
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            self._ranges[version] = ([lo for lo, _ in merged], [hi for _, hi in merged])
+
+    @classmethod
+    def of_specs(cls, specs: Iterable[TargetSpec]) -> AddressRanges:
+        return cls((s.first.version, int(s.first), int(s.last)) for s in specs if s.name is None)
+
+    def __bool__(self) -> bool:
+        return any(los for los, _ in self._ranges.values())
+
+    def __contains__(self, addr) -> bool:
+        los, his = self._ranges[addr.version]
+        i = bisect_right(los, int(addr)) - 1
+        return i >= 0 and int(addr) <= his[i]
+
+    def covers(self, version: int, lo: int, hi: int) -> bool:
+        """True when every address from lo to hi is in the set."""
+        los, his = self._ranges[version]
+        i = bisect_right(los, lo) - 1
+        return i >= 0 and hi <= his[i]
+
+    def subtract(self, version: int, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+        """The parts of [lo, hi] outside the set, in order."""
+        los, his = self._ranges[version]
+        i = max(bisect_right(los, lo) - 1, 0)
+        while lo <= hi:
+            if i >= len(los) or los[i] > hi:
+                yield lo, hi
+                return
+            if his[i] < lo:
+                i += 1
+                continue
+            if los[i] > lo:
+                yield lo, los[i] - 1
+            lo = his[i] + 1
+            i += 1
+
+
+def host_span(spec: TargetSpec) -> tuple[int, int]:
+    """The first and last host of an address line (an IPv4 network's network and broadcast addresses left out)."""
+    if spec.network is not None and spec.network.version == 4 and spec.network.num_addresses > 2:
+        return int(spec.first) + 1, int(spec.last) - 1
+    return int(spec.first), int(spec.last)
 
 
 def expand(specs: list[TargetSpec], *, exclusions: list[TargetSpec] = (), limit: int, default_port: int | None = None
@@ -161,39 +252,63 @@ def expand(specs: list[TargetSpec], *, exclusions: list[TargetSpec] = (), limit:
             f"to raise it)"
         )
     excluded_names = {s.name for s in exclusions if s.name}
-    excluded_ranges = [(int(s.first), int(s.last)) for s in exclusions if s.name is None]
+    excluded = AddressRanges.of_specs(exclusions)
     seen: set[tuple[str, int | None]] = set()
     targets: list[Target] = []
     for spec in specs:
-        for host in _hosts(spec):
-            if isinstance(host, str):
-                if host in excluded_names:
-                    continue
-            elif any(lo <= int(host) <= hi for lo, hi in excluded_ranges):
-                continue
-            key = (str(host), spec.port or default_port)
-            if key not in seen:
-                seen.add(key)
-                targets.append(Target(str(host), spec.port or default_port))
+        port = spec.port or default_port
+        if spec.name is not None:
+            hosts: Iterable[str] = () if spec.name in excluded_names else (spec.name,)
+        else:
+            cls = type(spec.first)  # ip_address(1) would be IPv4 even for ::1
+            hosts = (str(cls(value)) for lo, hi in excluded.subtract(spec.first.version, *host_span(spec))
+                     for value in range(lo, hi + 1))
+        for host in hosts:
+            if (host, port) not in seen:
+                seen.add((host, port))
+                targets.append(Target(host, port))
     return targets
-
-
-def _hosts(spec: TargetSpec) -> Iterator:
-    if spec.name is not None:
-        yield spec.name
-    elif spec.network is not None and spec.network.version == 4 and spec.network.num_addresses > 2:
-        yield from spec.network.hosts()
-    else:
-        cls = type(spec.first)  # ip_address(1) would be IPv4 even for ::1
-        for value in range(int(spec.first), int(spec.last) + 1):
-            yield cls(value)
 
 
 def parse_and_expand(targets: str | Iterable[str], *, exclusions: str | Iterable[str] = (), limit: int,
                      default_port: int | None = None) -> list[Target]:
+    """Parse and expand; refuse a list that leaves nothing to discover once the exclusions are taken out."""
     lines = targets.splitlines() if isinstance(targets, str) else list(targets)
     excl = exclusions.splitlines() if isinstance(exclusions, str) else list(exclusions)
     specs = parse_targets(lines)
     if not specs:
         raise TargetError("no targets given")
-    return expand(specs, exclusions=parse_targets(excl), limit=limit, default_port=default_port)
+    expanded = expand(specs, exclusions=parse_targets(excl, what="exclusions"), limit=limit,
+                      default_port=default_port)
+    if not expanded:
+        raise TargetError("every target is excluded: there is nothing to discover")
+    return expanded
+
+
+def parse_networks(text: str) -> AddressRanges:
+    """Approved networks of a credential set: one CIDR (or address) a line. Raises TargetError on a bad line."""
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > MAX_LINES:
+        raise TargetError(f"too many networks: {len(lines):,} lines, the limit is {MAX_LINES:,}")
+    ranges = []
+    for line in lines:
+        try:
+            network = ipaddress.ip_network(line, strict=False)
+        except ValueError as exc:
+            raise TargetError(f"{line[:60]!r}: not a network (write it as 10.1.0.0/16 or an address)") from exc
+        ranges.append((network.version, int(network.network_address), int(network.broadcast_address)))
+    return AddressRanges(ranges)
+
+
+def unapproved(specs: Iterable[TargetSpec], exclusions: Iterable[TargetSpec], approved: AddressRanges
+               ) -> list[str]:
+    """The address lines (after exclusions) not wholly inside the approved networks. Names are checked once
+    resolved."""
+    excluded = AddressRanges.of_specs(exclusions)
+    outside = []
+    for spec in specs:
+        if spec.name is None and not all(approved.covers(spec.first.version, lo, hi)
+                                         for lo, hi in excluded.subtract(spec.first.version, *host_span(spec))):
+            outside.append(spec.text)
+    return outside

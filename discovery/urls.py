@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from discovery import views
+from discovery import views, views_directory, views_rules
 
 app_name = "discovery"
 
@@ -38,4 +38,19 @@ urlpatterns = [
     path("host-keys/<int:pk>/", views.HostKeyDetailView.as_view(), name="hostkey_detail"),
     path("host-keys/<int:pk>/delete/", views.HostKeyDeleteView.as_view(), name="hostkey_delete"),
     path("host-keys/<int:pk>/retrust/", views.HostKeyRetrustView.as_view(), name="hostkey_retrust"),
+    path("directory-sources/", views_directory.DirectorySourceListView.as_view(), name="directorysource_list"),
+    path("directory-sources/add/", views_directory.DirectorySourceEditView.as_view(), name="directorysource_add"),
+    path("directory-sources/edit/", views_directory.DirectorySourceBulkEditView.as_view(),
+         name="directorysource_bulk_edit"),
+    path("directory-sources/delete/", views_directory.DirectorySourceBulkDeleteView.as_view(),
+         name="directorysource_bulk_delete"),
+    path("directory-sources/<int:pk>/", views_directory.DirectorySourceDetailView.as_view(),
+         name="directorysource_detail"),
+    path("directory-sources/<int:pk>/edit/", views_directory.DirectorySourceEditView.as_view(),
+         name="directorysource_edit"),
+    path("directory-sources/<int:pk>/delete/", views_directory.DirectorySourceDeleteView.as_view(),
+         name="directorysource_delete"),
+    path("directory-sources/<int:pk>/sync/", views_directory.DirectorySourceSyncView.as_view(),
+         name="directorysource_sync"),
 ]
+urlpatterns += views_rules.urlpatterns

@@ -136,6 +136,10 @@ class ScopeEditView(generic.ObjectEditView):
     model = Scope
     form_class = forms.ScopeForm
 
+    def save(self, form):
+        return services.scope_save(scope=form.instance, credential_sets=list(form.cleaned_data["credential_sets"]),
+                                   user=self.request.user)
+
 
 class ScopeDeleteView(generic.ObjectDeleteView):
     model = Scope
@@ -159,9 +163,11 @@ class ScopeDiscoverView(PermissionRequiredMixin, View):
     def post(self, request, pk):
         scope = get_object_or_404(selectors.scope_list(), pk=pk)
         form = forms.DiscoverForm(request.POST)
-        dry_run = form.is_valid() and form.cleaned_data["dry_run"]
+        options = form.cleaned_data if form.is_valid() else {}
+        dry_run = bool(options.get("dry_run"))
         try:
             run = services.discovery_run_start(site=scope.site, scope=scope, dry_run=dry_run, user=request.user,
+                                               exclusions=options.get("exclusions") or "",
                                                started_by=request.user.get_username())
         except ValidationError as exc:
             messages.error(request, "Discovery was not started: " + " ".join(exc.messages))
@@ -205,7 +211,8 @@ class DiscoveryRunAddView(generic._ModelView):
                 run = services.discovery_run_start(
                     site=data["site"], targets=data["targets"], exclusions=data["exclusions"],
                     credential_sets=list(data["credential_sets"]), port=data["port"], mode=data["mode"],
-                    dry_run=data["dry_run"], user=request.user, started_by=request.user.get_username())
+                    allow_tofu=data["allow_tofu"], dry_run=data["dry_run"], user=request.user,
+                    started_by=request.user.get_username())
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -227,6 +234,7 @@ class DiscoveryRunDetailView(generic._ModelView):
         run = get_object_or_404(selectors.run_list(), pk=pk)
         log = list(job_selectors.job_log(job=run.job)[:LOG_LINES_PER_POLL])
         results = list(selectors.run_host_results(run=run)[:RESULTS_PER_PAGE])
+        sets = CredentialSet.objects.in_bulk(run.credential_set_ids)
         context = self.base_context() | {
             "object": run,
             "job": run.job,
@@ -235,6 +243,7 @@ class DiscoveryRunDetailView(generic._ModelView):
             "status_css": STATUS_CSS.get(run.job.status, ""),
             "results": results,
             "result_count": len(results),
+            "credential_sets": [sets[pk] for pk in run.credential_set_ids if pk in sets],
             "summary": _summary_rows(run),
         }
         return render(request, "discovery/run.html", context)

@@ -6,4 +6,4 @@ class EstateConfig(AppConfig):
     verbose_name = "Estate core"
 
     def ready(self) -> None:
-        from estate import audit, signals  # noqa: F401  (audit history; default groups after migrate)
+        from estate import audit, signals, throttling  # noqa: F401  (audit history; default groups; login counts)

@@ -34,6 +34,10 @@ NAV = (
     ("Discovery", (
         ("Scopes", "discovery:scope_list", "discovery.view_scope"),
         ("Runs", "discovery:run_list", "discovery.view_discoveryrun"),
+        ("Directory sources", "discovery:directorysource_list", "discovery.view_directorysource"),
+        ("Unidentified devices", "discovery:unidentified_list", "inventory.view_device"),
+        ("Classification rules", "discovery:classificationrule_list", "discovery.view_classificationrule"),
+        ("Proposed changes", "inventory:proposedchange_list", "inventory.view_proposedchange"),
         ("Credentials", "discovery:credential_list", "discovery.view_credential"),
         ("Credential sets", "discovery:credentialset_list", "discovery.view_credentialset"),
         ("Host keys", "discovery:hostkey_list", "discovery.view_hostkey"),
@@ -43,6 +47,8 @@ NAV = (
         ("Programmes", "migration_plans:programme_list", "migration_plans.view_programme"),
         ("Waves", "migration_plans:wave_list", "migration_plans.view_wave"),
         ("Wave items", "migration_plans:waveitem_list", "migration_plans.view_waveitem"),
+        ("Budget lines", "migration_plans:budgetline_list", "migration_plans.view_budgetline"),
+        ("Savings", "migration_plans:savingsforecast_list", "migration_plans.view_savingsforecast"),
         ("Playbook runs", "migration_plans:playbookrun_list", "migration_plans.view_playbookrun"),
     )),
     ("Jobs", (

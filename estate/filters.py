@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 
 MAX_UTC_OFFSET = timedelta(hours=14)  # the largest offset any real time zone uses
+MAX_ID = 2**63 - 1  # the largest primary key a BigAutoField holds: a larger one overflows the query
 
 
 class BoundedIsoDateTimeField(django_filters.fields.IsoDateTimeField):

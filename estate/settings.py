@@ -23,11 +23,26 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_or_var_file(name: str, file_name: str) -> str:
+    """The environment variable, else the file scripts/run keeps under ESTATE_VAR_DIR (so the CLI works as the
+    README shows it without exporting anything), else ""."""
+    value = os.environ.get(name, "").strip()
+    if value:
+        return value
+    try:
+        return (VAR_DIR / file_name).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 DEBUG = env_bool("ESTATE_DEBUG")
-SECRET_KEY = os.environ.get("ESTATE_SECRET_KEY", "")
+SECRET_KEY = env_or_var_file("ESTATE_SECRET_KEY", "secret_key")
 if not SECRET_KEY:
     if not DEBUG and not env_bool("ESTATE_INSECURE_DEV_KEY"):
-        raise RuntimeError("ESTATE_SECRET_KEY is not set (see docs/deployment.md)")
+        # One line, not a traceback: this is what `manage.py anything` says on a machine not set up yet.
+        raise SystemExit(f"Estate: no secret key: ESTATE_SECRET_KEY is not set and {VAR_DIR / 'secret_key'} does not "
+                         "exist; run `bash scripts/run` once to create it, or export ESTATE_SECRET_KEY "
+                         "(docs/deployment.md).")
     SECRET_KEY = "insecure-development-key-do-not-use-in-production-" + "x" * 20  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ESTATE_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
@@ -64,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "estate.middleware.RequestContextMiddleware",
     "estate.middleware.LoginRequiredMiddleware",
+    "estate.middleware.SecurityHeadersMiddleware",
+    "estate.middleware.ApiJsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "estate.urls"
@@ -99,6 +116,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("ESTATE_TEST_SQLITE_NAME") or None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Django's ModelBackend, refusing every login while an account or address is over its limit (estate/throttling.py).
+AUTHENTICATION_BACKENDS = ["estate.throttling.ThrottledModelBackend"]
+# Brute-force limits (estate/throttling.py), per window: failed logins per account and per client address, bad API
+# tokens and unauthenticated API requests per address.
+ESTATE_THROTTLE_WINDOW_SECONDS = int(os.environ.get("ESTATE_THROTTLE_WINDOW_SECONDS", 15 * 60))
+ESTATE_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("ESTATE_LOGIN_FAILURES_PER_ACCOUNT", 10))
+ESTATE_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("ESTATE_LOGIN_FAILURES_PER_ADDRESS", 30))
+ESTATE_BAD_TOKENS_PER_ADDRESS = int(os.environ.get("ESTATE_BAD_TOKENS_PER_ADDRESS", 30))
+ESTATE_ANONYMOUS_API_REQUESTS_PER_ADDRESS = int(os.environ.get("ESTATE_ANONYMOUS_API_REQUESTS_PER_ADDRESS", 300))
+# The counters: a file cache every gunicorn worker (and the scheduler) shares; no database writes.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 10000},
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -145,6 +180,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "estate.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "estate.throttling.AnonymousThrottleAuthentication",  # last: sees only requests with no credentials
     ],
     "DEFAULT_PERMISSION_CLASSES": ["estate.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": [
@@ -172,8 +208,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "estate.api.schema.add_error_responses"],
     "SCHEMA_PATH_PREFIX": "/api/",
+    # The schemes a client can use; the anonymous throttle (estate.throttling) authenticates no one.
+    "AUTHENTICATION_WHITELIST": ["estate.api.authentication.TokenAuthentication",
+                                 "rest_framework.authentication.SessionAuthentication"],
     "ENUM_NAME_OVERRIDES": {"DeviceKindEnum": "inventory.choices.DeviceKindChoices",
+                            "ProvenanceSourceEnum": "inventory.choices.ProvenanceSourceChoices",
+                            "SupportStatusEnum": "inventory.choices.SupportStatusChoices",
                             "RagEnum": "migration_plans.choices.RagChoices"},
 }
 
@@ -186,19 +229,26 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # Secrets in discovery credentials: Fernet keys, newest first, separate from SECRET_KEY.
-ESTATE_SECRETS_KEYS = env_list("ESTATE_SECRETS_KEYS")
+_secrets_keys = env_or_var_file("ESTATE_SECRETS_KEYS", "secrets_keys").replace("\n", ",")
+ESTATE_SECRETS_KEYS = [key.strip() for key in _secrets_keys.split(",") if key.strip()]
 
+ESTATE_API_MAX_BODY_BYTES = int(os.environ.get("ESTATE_API_MAX_BODY_BYTES", 25 * 1024 * 1024))  # a 20 MB import
+ESTATE_API_MAX_BULK = int(os.environ.get("ESTATE_API_MAX_BULK", 1000))  # objects in one POSTed list
 ESTATE_MAX_SCOPE_ADDRESSES = int(os.environ.get("ESTATE_MAX_SCOPE_ADDRESSES", 4096))  # a /20
 ESTATE_JOB_BACKEND = os.environ.get("ESTATE_JOB_BACKEND", "inprocess")  # "celery", or "eager" (tests)
 ESTATE_JOB_RUNNERS = {
-    # kind -> runner class; each app adds its own explicitly.
-    "test.sleep": "estate.jobs.builtin.SleepJob",
+    # kind -> runner class; each app adds its own explicitly. Test-only kinds (test.sleep) only in tests/settings.py.
     "estate.prune_jobs": "estate.jobs.builtin.PruneJobsJob",
     "discovery": "discovery.jobs.DiscoveryJob",
+    "directory_sync": "discovery.jobs_directory.DirectorySyncJob",
     "playbook": "migration_plans.jobs.PlaybookJob",
     "lifecycle": "inventory.jobs.LifecycleJob",
 }
 ESTATE_RULES_DIRS = env_list("ESTATE_RULES_DIRS")
+# The lifecycle import's URL fetch (estate/fetch.py): https, these hosts, public addresses only. A local mirror of
+# endoflife.date must be on a public address too (or import its files). Tests alone allow http:// on loopback.
+ESTATE_ENDOFLIFE_HOSTS = env_list("ESTATE_ENDOFLIFE_HOSTS", "endoflife.date")
+ESTATE_ENDOFLIFE_ALLOW_LOCAL_HTTP = False
 CELERY_BROKER_URL = os.environ.get("ESTATE_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Jobs (docs/workers.md): a running job beats every HEARTBEAT s; the reaper (in the scheduler, every REAP s) errors
 # jobs silent for STALE s. Worst case from a killed worker to "errored": HEARTBEAT + STALE + REAP = 100 s < 2 min.

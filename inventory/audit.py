@@ -13,3 +13,5 @@ auditlog.register(m.Application, exclude_fields=["created", "last_updated"], m2m
 # Lifecycle catalogue and policies are audited; findings are derived data, recomputed by a logged job instead.
 for model in (m.LifecycleProduct, m.LifecycleCycle, m.HardwareNotice, m.VersionMapping, m.LifecyclePolicy):
     auditlog.register(model, exclude_fields=["created", "last_updated"])
+# A proposal's decision (accepted / rejected, by whom) is history; provenance follows the audited device change.
+auditlog.register(m.ProposedChange, include_fields=["status", "decided_by", "decided_at"])

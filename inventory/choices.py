@@ -45,6 +45,37 @@ class DiscoverySourceChoices(models.TextChoices):
     LLDP = "lldp", "LLDP neighbour"
     CDP = "cdp", "CDP neighbour"
     CALL_MANAGER = "call_manager", "Call manager phone table"
+    DIRECTORY = "directory", "Directory (LDAP / Active Directory)"
+
+
+class FieldDecisionChoices(models.TextChoices):
+    """What reconcile does with one field of a device (inventory/provenance.py decide())."""
+
+    SET = "set", "Set (was blank)"
+    UPDATE = "update", "Update"
+    PROPOSE = "propose", "Propose to a person"
+    CONFIRM = "confirm", "Confirmed (same value)"
+    KEEP = "keep", "Keep the current value"
+
+
+class ProposedChangeStatusChoices(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+class ProvenanceSourceChoices(models.TextChoices):
+    """Where a device field's value came from; strengths are in inventory/provenance.py."""
+
+    PERSON = "person", "Set by a person"
+    IMPORT = "import", "Imported"
+    SSH = "ssh", "SSH (from the machine itself)"
+    SNMP_VENDOR = "snmp_vendor", "SNMP vendor or standard MIB"
+    SNMP_GENERIC = "snmp_generic", "SNMP generic (sysDescr, guess)"
+    DIRECTORY = "directory", "Directory (LDAP / Active Directory)"
+    NEIGHBOUR = "neighbour", "Neighbour (LLDP / CDP / call manager)"
+    RULE = "rule", "Classification rule"
 
 
 class InterfaceTypeChoices(models.TextChoices):
@@ -105,6 +136,9 @@ class FindingReasonChoices(models.TextChoices):
     NOT_SEEN = "not_seen", "Not seen recently"
     UNKNOWN_VERSION = "unknown_version", "Version not in the catalogue"
     BELOW_MINIMUM_VERSION = "below_minimum_version", "Below the minimum approved version"
+    SOFTWARE_END_OF_SUPPORT = "software_end_of_support", "Installed software out of security support"
+    SOFTWARE_EXTENDED_SUPPORT_ONLY = "software_extended_support_only", "Software on paid extended support only"
+    SOFTWARE_SECURITY_SUPPORT_ENDS_SOON = "software_security_support_ends_soon", "Installed software support ends soon"
 
 
 class FindingSeverityChoices(models.TextChoices):
@@ -121,3 +155,13 @@ class LifecyclePolicyRuleChoices(models.TextChoices):
     NOT_SEEN = "not_seen", "Not seen for N days"
     SUPPORT_WINDOW = "support_window", "OS security support ends within N days"
     MINIMUM_VERSION = "minimum_version", "Minimum approved version of a platform"
+
+
+class SupportStatusChoices(models.TextChoices):
+    """Where a release is in its vendor's support life (inventory/lifecycle/phases.py works it out)."""
+
+    SUPPORTED = "supported", "Supported"
+    SECURITY_ONLY = "security_only", "Security fixes only"
+    EXTENDED_ONLY = "extended_only", "Paid extended support only"
+    UNSUPPORTED = "unsupported", "Unsupported"
+    UNKNOWN = "unknown", "Unknown"

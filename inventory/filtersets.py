@@ -16,6 +16,9 @@ from inventory.choices import (
     FindingReasonChoices,
     FindingSeverityChoices,
     InterfaceTypeChoices,
+    ProposedChangeStatusChoices,
+    ProvenanceSourceChoices,
+    SupportStatusChoices,
 )
 from inventory.models import (
     Application,
@@ -29,9 +32,11 @@ from inventory.models import (
     Location,
     Manufacturer,
     Platform,
+    ProposedChange,
     Site,
     Tag,
 )
+from inventory.models.provenance import FIELD_CHOICES
 
 
 class SlugMultipleFilter(django_filters.ModelMultipleChoiceFilter):
@@ -149,6 +154,8 @@ class DeviceFilterSet(SearchFilterSet):
     hardware_model_id = IdMultipleFilter(queryset=HardwareModel.objects.select_related("manufacturer"),
                                          field_name="hardware_model", label="Hardware model", distinct=False)
     platform = SlugMultipleFilter(queryset=Platform.objects.all(), label="Platform", distinct=False)
+    support_status = django_filters.MultipleChoiceFilter(choices=SupportStatusChoices.choices, distinct=False,
+                                                         label="Support status (OS)")
     tag = SlugMultipleFilter(field_name="tags", queryset=Tag.objects.all(), label="Tag")
     serial = django_filters.CharFilter(lookup_expr="iexact")
     primary_ip = IPAddressFilter(method="filter_ip", label="IP address")
@@ -216,6 +223,7 @@ class InstalledSoftwareFilterSet(SearchFilterSet):
     search_fields = ("product__icontains", "vendor__icontains", "version__icontains")
     device_id = NumberInFilter(field_name="device_id", label="Device ids (comma-separated)")
     product = django_filters.CharFilter(lookup_expr="icontains")
+    support_status = django_filters.MultipleChoiceFilter(choices=SupportStatusChoices.choices, distinct=False)
 
     class Meta:
         model = InstalledSoftware
@@ -225,6 +233,7 @@ class InstalledSoftwareFilterSet(SearchFilterSet):
 class ApplicationFilterSet(SearchFilterSet):
     search_fields = ("name__icontains", "owner__icontains", "department__icontains", "vendor__icontains")
     criticality = django_filters.MultipleChoiceFilter(choices=CriticalityChoices.choices)
+    support_status = django_filters.MultipleChoiceFilter(choices=SupportStatusChoices.choices)
     tag = SlugMultipleFilter(field_name="tags", queryset=Tag.objects.all(), label="Tag")
 
     class Meta:
@@ -250,3 +259,21 @@ class DependencyFilterSet(SearchFilterSet):
 
     def filter_application(self, queryset, name, value):
         return queryset.filter(Q(source_application_id=value) | Q(target_application_id=value))
+
+
+class ProposedChangeFilterSet(SearchFilterSet):
+    """The review inbox: ?status=open&field=platform&source=ssh&job_id=12&device_id=3"""
+
+    search_fields = ("device__name__icontains", "proposed_value__icontains", "current_value__icontains")
+    status = django_filters.MultipleChoiceFilter(choices=ProposedChangeStatusChoices.choices, distinct=False)
+    field = django_filters.MultipleChoiceFilter(choices=FIELD_CHOICES, distinct=False)
+    source = django_filters.MultipleChoiceFilter(field_name="proposed_source",
+                                                 choices=ProvenanceSourceChoices.choices, distinct=False,
+                                                 label="Proposed by")
+    device_id = NumberInFilter(field_name="device_id", label="Device (id)", distinct=False)
+    site = SlugMultipleFilter(field_name="device__site", queryset=Site.objects.all(), label="Site", distinct=False)
+    job_id = django_filters.NumberFilter(field_name="job_id", label="Run (job id)", min_value=0, max_value=MAX_ID)
+
+    class Meta:
+        model = ProposedChange
+        fields = []

@@ -152,7 +152,8 @@ class InstalledSoftwareForm(EstateModelForm):
 class ApplicationForm(EstateModelForm):
     class Meta:
         model = Application
-        fields = ["name", "slug", "owner", "department", "criticality", "vendor", "description", "comments", "tags"]
+        fields = ["name", "slug", "owner", "department", "criticality", "vendor", "product", "version", "support_end",
+                  "contract_end", "renewal_cost", "description", "comments", "tags"]
 
 
 class DependencyForm(EstateModelForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -123,7 +124,7 @@ class VersionMappingForm(EstateModelForm):
 
     class Meta:
         model = VersionMapping
-        fields = ["platform", "version", "cycle", "notes"]
+        fields = ["platform", "software", "version", "cycle", "notes"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,6 +210,28 @@ class MapVersionForm(EstateForm):
 
 def pair_value(platform_id: int | None, version: str) -> str:
     return f"{platform_id or ''}|{version}"
+
+
+def software_pair_value(product: str, version: str) -> str:
+    """A product + version pair as one form value (JSON: either text may hold any character)."""
+    return json.dumps([product, version])
+
+
+class MapSoftwareForm(EstateForm):
+    """Map one or more unmatched installed software product + version texts to a cycle."""
+
+    cycle = CycleChoiceField(label="Catalogue cycle")
+    pair = forms.MultipleChoiceField(required=True, error_messages={"required": "Tick at least one software release."})
+    any_version = forms.BooleanField(required=False, label="for every version of the product",
+                                     help_text="Map the product name alone (its version text is ignored)")
+
+    def __init__(self, *args, pairs: list[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].choices = _grouped_cycle_choices("Choose the cycle…")
+        self.fields["pair"].choices = [(p, p) for p in pairs or []]
+
+    def clean_pair(self) -> list[tuple[str, str]]:
+        return [tuple(json.loads(value)) for value in self.cleaned_data["pair"]]
 
 
 class EndOfLifeImportForm(EstateForm):

@@ -217,7 +217,11 @@ def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as exc:  # an odd length, a lone surrogate: not a text file at all
+            raise ImportFileError("The file starts like UTF-16 text but is not: save it as UTF-8 CSV and upload "
+                                  "that.") from exc
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:

@@ -46,12 +46,16 @@ DEFAULT_SEVERITY: dict[str, str] = {
     R.NOT_SEEN: S.MEDIUM,
     R.UNKNOWN_VERSION: S.INFO,
     R.BELOW_MINIMUM_VERSION: S.HIGH,
+    R.SOFTWARE_END_OF_SUPPORT: S.HIGH,
+    R.SOFTWARE_EXTENDED_SUPPORT_ONLY: S.MEDIUM,
+    R.SOFTWARE_SECURITY_SUPPORT_ENDS_SOON: S.LOW,
 }
 SEVERITY_ORDER = {S.CRITICAL: 0, S.HIGH: 1, S.MEDIUM: 2, S.LOW: 3, S.INFO: 4}
 
 # The values() columns every evaluation reads.
 DEVICE_FIELDS = ("id", "kind", "status", "site_id", "platform_id", "os_version", "hardware_model_id",
                  "purchase_date", "warranty_end", "last_seen", "purchase_cost")
+SUPPORT_FIELDS = ("support_status", "support_phase_ends", "support_next_phase")
 # Devices that are gone raise nothing and leave no forecast.
 SKIPPED_STATUSES = frozenset({DeviceStatusChoices.RETIRED})
 
@@ -330,7 +334,8 @@ class LifecycleContext:
         return cls(
             catalogue=Catalogue(products=tuple(catalogue_products)), fingerprint=fingerprint,
             cycles=cycles, cycles_by_pk=by_pk,
-            mappings={mapping_key(m.platform_id, m.version): m.cycle_id for m in VersionMapping.objects.all()},
+            mappings={mapping_key(m.platform_id, m.version): m.cycle_id
+                      for m in VersionMapping.objects.filter(software="")},
             platform_names=dict(Platform.objects.values_list("id", "name")),
             policies=policies, minimums=minimums, hardware_rows=hardware_rows,
             notices=tuple(n.to_catalogue() for n in HardwareNotice.objects.all()),

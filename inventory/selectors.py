@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-from inventory.choices import DeviceKindChoices, DeviceStatusChoices
+from inventory.choices import DeviceKindChoices, DeviceStatusChoices, ProposedChangeStatusChoices
 from inventory.models import (
     Application,
     Dependency,
@@ -176,4 +176,6 @@ def device_related(*, device: Device) -> dict:
         "applications": device.applications.all(),
         "dependencies_out": dependency_list().filter(source_device=device)[:200],
         "dependencies_in": dependency_list().filter(target_device=device)[:200],
+        "provenance": device.provenance.all(),
+        "proposals": device.proposed_changes.filter(status=ProposedChangeStatusChoices.OPEN).order_by("field"),
     }

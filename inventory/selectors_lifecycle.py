@@ -50,6 +50,12 @@ FORECAST_REASONS = {
     "hardware": "Hardware vendor support ends",
     "replacement": "Replacement cycle passes",
 }
+# Rows that count installed software releases and applications, not devices (outside "Devices to replace").
+FORECAST_OTHER = {
+    "software": "Installed software security support ends (installs)",
+    "application_support": "Application vendor support ends",
+    "application_contract": "Application contract ends (renewal cost)",
+}
 ANY_LABEL = "Devices to replace (each once, at its first event)"
 MAX_YEARS = 15
 
@@ -290,9 +296,12 @@ def lifecycle_forecast(*, years: int = 5, as_of: dt.date | None = None, site_ids
         for row in targets:
             _add(row["cells"][index[item.first]], item.cost)
             _add(row["total"], item.cost)
+    other = _forecast_other(keys=keys, index=index, first_year=first_year, years=years, as_of=as_of,
+                            site_ids=site_ids, kinds=kinds)
     return {
         "as_of": as_of, "years": years, "buckets": buckets,
         "rows": [*(rows[r] for r in FORECAST_REASONS), rows[ANY]],
+        "other": other,
         "by_kind": sorted(by_kind.values(), key=lambda r: (-r["total"]["devices"], r["label"])),
         "by_site": sorted(by_site.values(), key=lambda r: (-r["total"]["devices"], r["label"])),
     }
@@ -308,3 +317,115 @@ def forecast_device_ids(*, reason: str, bucket: str, years: int = 5, as_of: dt.d
         if found is not None and bucket in (found, "total"):
             ids.append(item.device_id)
     return ids
+
+
+# --- support phases and installed software ------------------------------------------------------------------------
+
+
+def support_counts() -> list[dict[str, Any]]:
+    """Devices (OS), installed software rows and applications per support phase, for the dashboard."""
+    from inventory.choices import SupportStatusChoices
+    from inventory.models import Application, InstalledSoftware
+
+    out = []
+    for key, label, queryset in (
+            ("device", "Devices (OS)", Device.objects.exclude(status__in=SKIPPED_STATUSES)),
+            ("software", "Installed software", InstalledSoftware.objects.exclude(device__status__in=SKIPPED_STATUSES)),
+            ("application", "Applications", Application.objects.all())):
+        counts = dict(queryset.order_by().values_list("support_status").annotate(n=Count("id")))
+        out.append({"key": key, "label": label, "counts": [
+            {"status": status, "label": status_label, "count": counts.get(status, 0)}
+            for status, status_label in SupportStatusChoices.choices], "total": sum(counts.values())})
+    return out
+
+
+def software_releases(*, context: LifecycleContext | None = None, as_of: dt.date | None = None,
+                      statuses: Sequence[str] | None = None, search: str = "") -> list[dict[str, Any]]:
+    """Installed software grouped by product and version: installs, devices, support phase and catalogue cycle."""
+    from inventory.lifecycle_software import SupportResolver
+    from inventory.models import InstalledSoftware
+
+    resolver = SupportResolver(context or LifecycleContext.load(), as_of or timezone.localdate())
+    queryset = InstalledSoftware.objects.order_by()
+    if statuses:
+        queryset = queryset.filter(support_status__in=list(statuses))
+    if search:
+        queryset = queryset.filter(Q(product__icontains=search) | Q(version__icontains=search))
+    groups = (queryset.values("product", "version", "support_status", "support_phase_ends", "support_next_phase")
+              .annotate(installs=Count("id"), devices=Count("device", distinct=True))
+              .order_by("product", "version"))
+    out = []
+    for group in groups:
+        facts = resolver.software(group["product"], group["version"])
+        out.append(group | {"cycle_id": facts.pk if facts else None,
+                            "cycle_label": facts.cycle.label if facts else "",
+                            "catalogue_product": facts.product_name if facts else "",
+                            "matched_by": facts.matched_by if facts else "",
+                            "end_of_security_support": facts.cycle.eos if facts else None})
+    return out
+
+
+def unmatched_software(*, context: LifecycleContext | None = None, everything: bool = False) -> list[dict[str, Any]]:
+    """Product + version texts no mapping or rule resolves, most installs first. Only those that name a catalogue
+    product (a release the catalogue lacks) unless ``everything``: most installed software is not tracked."""
+    from inventory.lifecycle.phases import software_text
+    from inventory.lifecycle_software import SupportResolver
+    from inventory.models import InstalledSoftware
+
+    resolver = SupportResolver(context or LifecycleContext.load(), timezone.localdate())
+    pairs = (InstalledSoftware.objects.exclude(device__status__in=SKIPPED_STATUSES).order_by()
+             .values("product", "version").annotate(installs=Count("id")).order_by("-installs", "product", "version"))
+    out = []
+    for pair in pairs:
+        if resolver.software(pair["product"], pair["version"]) is not None:
+            continue
+        name, text = software_text(pair["product"], pair["version"])
+        guess = resolve_product(name, text, resolver.catalogue)
+        if guess is None and not everything:
+            continue
+        out.append({"product": pair["product"], "version": pair["version"], "installs": pair["installs"],
+                    "product_guess": guess.product if guess else "", "product_guess_name": guess.name if guess else ""})
+    return out
+
+
+def _forecast_other(*, keys: list[str], index: dict[str, int], first_year: int, years: int, as_of: dt.date,
+                    site_ids: Sequence[int] | None, kinds: Sequence[str] | None) -> list[dict[str, Any]]:
+    """Installed software (each install once, in the year its security support ends; no cost basis) and
+    applications (vendor support end, and contract end with its renewal cost) per financial year."""
+    from inventory.lifecycle_software import SupportResolver
+    from inventory.models import Application, InstalledSoftware
+
+    resolver = SupportResolver(LifecycleContext.load(), as_of)
+    rows = {key: _row(key, label, keys) for key, label in FORECAST_OTHER.items()}
+
+    def add(key: str, day: dt.date | None, count: int, cost: Decimal | None) -> None:
+        bucket = _bucket(day, first_year, years)
+        if bucket is None:
+            return
+        for cell in (rows[key]["cells"][index[bucket]], rows[key]["total"]):
+            cell["devices"] += count
+            if cost is None:
+                cell["no_cost"] += count
+            else:
+                cell["cost"] += cost
+
+    software = InstalledSoftware.objects.exclude(device__status__in=SKIPPED_STATUSES).order_by()
+    if site_ids:
+        software = software.filter(device__site_id__in=list(site_ids))
+    if kinds:
+        software = software.filter(device__kind__in=list(kinds))
+    for product, version, count in software.values_list("product", "version").annotate(n=Count("id")):
+        facts = resolver.software(product, version)
+        eos = facts.cycle.eos if facts else False
+        if eos is not False:
+            add("software", None if eos is True else eos, count, None)
+    if not site_ids and not kinds:  # applications belong to no site or device kind
+        for app in Application.objects.order_by().values("id", "product", "version", "support_end", "contract_end",
+                                                          "renewal_cost"):
+            state, facts = resolver.application_state(app)
+            end = app["support_end"] or (facts.cycle.eos if facts else False)
+            if end is not False:
+                add("application_support", None if end is True else end, 1, app["renewal_cost"])
+            if app["contract_end"] is not None:
+                add("application_contract", app["contract_end"], 1, app["renewal_cost"])
+    return list(rows.values())

@@ -19,8 +19,17 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from estate.background import Emit, background_batches
-from inventory.lifecycle_engine import FindingData, LifecycleContext, device_rows
+from inventory.lifecycle_engine import (
+    DEVICE_FIELDS,
+    SKIPPED_STATUSES,
+    SUPPORT_FIELDS,
+    FindingData,
+    LifecycleContext,
+    device_rows,
+)
+from inventory.lifecycle_software import SupportResolver
 from inventory.models import Device, Finding
+from inventory.services_support import applications_support_write, device_support_write, software_support_write
 
 LIFECYCLE_JOB_KIND = "lifecycle"
 WRITE_BATCH = 1000
@@ -42,6 +51,9 @@ class FindingsSummary(TypedDict):
     deleted: int
     unchanged: int
     unmatched_versions: int
+    devices_status_changed: int
+    software_status_changed: int
+    applications_status_changed: int
     seconds: float
 
 
@@ -64,9 +76,16 @@ def findings_evaluate(*, device_ids: Iterable[int] | None = None, as_of: dt.date
     started = time.monotonic()
     as_of = as_of or timezone.localdate()
     context = LifecycleContext.load()
-    rows, existing = _current_state(None if device_ids is None else sorted({int(pk) for pk in device_ids}))
+    ids = None if device_ids is None else sorted({int(pk) for pk in device_ids})
+    rows, existing = _current_state(ids)
+    resolver = SupportResolver(context, as_of)
+    # Support phases (denormalised columns) first, then the findings that agree with them.
+    devices_changed = device_support_write(resolver=resolver, rows=rows)
+    software_changed, software_findings = software_support_write(resolver=resolver, rows=rows, device_ids=ids)
+    applications_changed = applications_support_write(resolver=resolver) if ids is None else 0
     writer = _FindingWriter()
-    evaluation = _Evaluation(context=context, as_of=as_of, existing=existing, make_row=writer.row)
+    evaluation = _Evaluation(context=context, as_of=as_of, existing=existing, make_row=writer.row,
+                             extra=software_findings)
     if len(rows) < PIPELINE_MIN_DEVICES:
         writer.insert(evaluation.new_rows(rows))
     else:
@@ -77,21 +96,24 @@ def findings_evaluate(*, device_ids: Iterable[int] | None = None, as_of: dt.date
     return {"as_of": as_of.isoformat(), "devices": len(rows), "findings": evaluation.total,
             "created": evaluation.created, "updated": len(evaluation.to_update), "deleted": len(stale),
             "unchanged": evaluation.unchanged, "unmatched_versions": context.unmatched_count(),
+            "devices_status_changed": devices_changed, "software_status_changed": software_changed,
+            "applications_status_changed": applications_changed,
             "seconds": round(time.monotonic() - started, 3)}
 
 
 def _current_state(ids: list[int] | None) -> tuple[list[dict[str, Any]], dict[tuple[int, str], tuple[int, str]]]:
     """The device rows to evaluate and their current findings, keyed (device id, reason) -> (finding id, digest)."""
     existing: dict[tuple[int, str], tuple[int, str]] = {}
+    fields = DEVICE_FIELDS + SUPPORT_FIELDS
     if ids is None:
-        rows = device_rows(Device.objects.all())
+        rows = device_rows(Device.objects.all(), fields)
         for pk, device_id, reason, digest in Finding.objects.values_list(
                 "id", "device_id", "reason", "digest").iterator(chunk_size=20000):
             existing[(device_id, reason)] = (pk, digest)
         return rows, existing
     rows = []
     for chunk in _chunks(ids, READ_CHUNK):
-        rows.extend(device_rows(Device.objects.filter(pk__in=chunk)))
+        rows.extend(device_rows(Device.objects.filter(pk__in=chunk), fields))
         for pk, device_id, reason, digest in Finding.objects.filter(device_id__in=chunk).values_list(
                 "id", "device_id", "reason", "digest"):
             existing[(device_id, reason)] = (pk, digest)
@@ -103,18 +125,24 @@ class _Evaluation:
     (which it consumes: what is left at the end is stale)."""
 
     def __init__(self, *, context: LifecycleContext, as_of: dt.date,
-                 existing: dict[tuple[int, str], tuple[int, str]], make_row: Callable[[int, FindingData], Any]):
+                 existing: dict[tuple[int, str], tuple[int, str]], make_row: Callable[[int, FindingData], Any],
+                 extra: dict[int, list[FindingData]] | None = None):
         self.context, self.as_of, self.existing, self.make_row = context, as_of, existing, make_row
+        self.extra = extra or {}  # findings worked out elsewhere (installed software), by device id
         self.to_update: list[tuple[int, FindingData]] = []
         self.total = self.created = self.unchanged = 0
 
     def new_rows(self, rows: list[dict[str, Any]]) -> Iterator[list[Any]]:
         """Batches of insert rows for the new findings; changed ones are kept in ``to_update``."""
         findings, as_of, pop, make_row = self.context.findings, self.as_of, self.existing.pop, self.make_row
+        extra = self.extra
         batch: list[Any] = []
         for row in rows:
             device_id = row["id"]
-            for found in findings(row, as_of):
+            found_list = findings(row, as_of)
+            if device_id in extra and row["status"] not in SKIPPED_STATUSES:
+                found_list = found_list + extra[device_id]
+            for found in found_list:
                 self.total += 1
                 current = pop((device_id, found.reason), None)
                 if current is None:

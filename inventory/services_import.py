@@ -27,8 +27,14 @@ from estate.audit_bulk import audit_create_record, audit_creates_write, audit_en
 from estate.context import audit_context
 from estate.services import object_save
 from inventory import importing as imp
-from inventory.choices import DeviceKindChoices, DiscoverySourceChoices
+from inventory.choices import DeviceKindChoices, DiscoverySourceChoices, ProvenanceSourceChoices
 from inventory.models import Application, Device, HardwareModel, Location, Manufacturer, Platform, Site
+from inventory.naming import model_name_variants, reference_keys
+from inventory.services import (
+    device_findings_refresh,
+    device_person_fields,
+    devices_person_values_record,
+)
 
 MODELS: dict[str, type[models.Model]] = {
     "devices": Device, "sites": Site, "hardware-models": HardwareModel, "applications": Application,
@@ -55,6 +61,7 @@ class RowPlan:
     changes: dict[str, list[str]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     note: str = ""
+    person_fields: list[str] = field(default_factory=list)  # discoverable fields the row sets (a device)
 
     def error(self, field_name: str, message: str) -> None:
         self.errors.append((field_name, message))
@@ -243,7 +250,7 @@ class _Refs:
         return slug
 
     def manufacturer(self, name: str) -> Manufacturer:
-        found = self.manufacturers.get(name.lower()) or self.manufacturers.get(slugify(name))
+        found = next(filter(None, map(self.manufacturers.get, reference_keys(name))), None)
         if found:
             return found
         new = self.new["manufacturers"]
@@ -252,7 +259,7 @@ class _Refs:
         return new[name.lower()]
 
     def platform(self, name: str) -> Platform:
-        found = self.platforms.get(name.lower()) or self.platforms.get(slugify(name))
+        found = next(filter(None, map(self.platforms.get, reference_keys(name))), None)
         if found:
             return found
         new = self.new["platforms"]
@@ -261,7 +268,7 @@ class _Refs:
         return new[name.lower()]
 
     def site(self, name: str, create: bool) -> Site | None:
-        found = self.sites.get(name.lower()) or self.sites.get(slugify(name))
+        found = next(filter(None, map(self.sites.get, reference_keys(name))), None)
         if found or not create:
             return found
         new = self.new["sites"]
@@ -294,12 +301,11 @@ class _Refs:
             if len(matches) > 1:
                 return None, f"several manufacturers make a “{name}”: add a manufacturer column"
             return None, f"no hardware model “{name}”: add a manufacturer column so it can be created"
-        # "HP EliteBook 840 G5" under make "HP": the model is "EliteBook 840 G5".
-        short = name
-        if name.lower().startswith(manufacturer.name.lower() + " "):
-            short = name[len(manufacturer.name) + 1:].strip()
+        # "HP EliteBook 840 G5" under make "HP": the model is "EliteBook 840 G5" (the same rule as discovery's).
+        variants = model_name_variants(manufacturer.name, name)
+        short = variants[-1]
         if manufacturer.pk:
-            for candidate in (name, short):
+            for candidate in variants:
                 found = (self.models_by_mf.get((manufacturer.pk, candidate.lower()))
                          or self.models_by_mf.get((manufacturer.pk, slugify(candidate))))
                 if found:
@@ -612,14 +618,14 @@ def _plan_devices(table: imp.Table, columns: dict[str, int], refs: _Refs, *, on_
             keys.append(("asset_tag", (device.asset_tag,)))
         uniques.check(row, device, keys, "device")
         _finish_row(row, device, is_existing)
-        if row.action == "update" and device.discovery_source != DiscoverySourceChoices.MANUAL:
-            # As for a person's edit (device_save_by_person): fields set by hand are locked against discovery.
-            from inventory.models.devices import DISCOVERABLE_FIELDS
-
-            locked = set(device.locked_fields or []) | {f for f in row.changes if f in DISCOVERABLE_FIELDS}
-            if locked != set(device.locked_fields or []):
+        # The same rule as a person's edit (inventory.services): the fields an import sets are the importer's.
+        row.person_fields = device_person_fields(device=device, changed_fields=row.changes,
+                                                 creating=row.action == "create")
+        locked = set(device.locked_fields or []) | set(row.person_fields)
+        if locked != set(device.locked_fields or []):
+            if row.action == "update":
                 row.old["locked_fields"] = device.locked_fields
-                device.locked_fields = sorted(locked)
+            device.locked_fields = sorted(locked)
     return rows
 
 
@@ -761,6 +767,13 @@ def _write(result: ImportResult, *, user: Any) -> None:
         r.obj.last_updated = now
         r.obj._prepare_related_fields_for_save(operation_name="bulk_update")
     _bulk_update(model, updates)
+    if model is Device:
+        devices_person_values_record(
+            fields_by_device={r.obj.pk: r.person_fields for r in result.rows if r.action in ("create", "update")
+                              and r.person_fields}, source=ProvenanceSourceChoices.IMPORT, at=now,
+            detail="imported")
+        # Findings follow the imported values, as they follow any other door's changes.
+        device_findings_refresh(device_ids=[r.obj.pk for r in result.rows if r.action in ("create", "update")])
     ct = ContentType.objects.get_for_model(model)
     rows_insert(LogEntry, [audit_entry(ct=ct, obj=r.obj, action=LogEntry.Action.UPDATE, changes=_update_changes(r),
                                        actor=user, cid=result.request_id, now=now) for r in updates])

@@ -16,17 +16,18 @@ import io
 import json
 import logging
 import urllib.parse
-import urllib.request
 from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypedDict
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from estate.fetch import FetchError, fetch
 from estate.services import object_save
 from inventory.choices import (
     DeviceKindChoices,
@@ -280,20 +281,13 @@ def catalogue_import_products(*, products: Iterable[CatalogueProduct], only: str
 
 
 def endoflife_download(*, url: str, timeout: float = FETCH_TIMEOUT_SECONDS, max_bytes: int = FETCH_MAX_BYTES) -> Any:
-    """Fetch endoflife.date JSON (any of its API shapes) over http(s), with a timeout and a size cap."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValidationError("Give an http(s) URL, e.g. https://endoflife.date/api/v1/products/ubuntu")
-    request = urllib.request.Request(url, headers={"User-Agent": "Estate lifecycle import",  # noqa: S310
-                                                   "Accept": "application/json"})
+    """Fetch endoflife.date JSON (any of its API shapes): https only, from settings.ESTATE_ENDOFLIFE_HOSTS, public
+    addresses only (estate.fetch: no server-side request forgery), with a timeout and a size cap."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - scheme checked above
-            body = response.read(max_bytes + 1)
-    except OSError as exc:  # URLError, HTTPError, timeouts
-        raise ValidationError(f"Could not fetch {url}: {exc}") from exc
-    if len(body) > max_bytes:
-        raise ValidationError(f"The response is larger than {max_bytes // (1024 * 1024)} MB; download the file and "
-                              "import it with --file instead.")
+        body = fetch(url, hosts=settings.ESTATE_ENDOFLIFE_HOSTS, timeout=timeout, max_bytes=max_bytes,
+                     allow_local_http=settings.ESTATE_ENDOFLIFE_ALLOW_LOCAL_HTTP)
+    except FetchError as exc:
+        raise ValidationError(str(exc)) from exc
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -305,11 +299,11 @@ def _slug_from_url(url: str) -> str | None:
     return stem.removesuffix(".json") or None
 
 
-@transaction.atomic
 def catalogue_import_endoflife(*, data: Any = None, path: str | Path | None = None, url: str | None = None,
                                product: str | None = None) -> ImportSummary:
     """Import endoflife.date data given as parsed JSON, a local file or a URL; ``product`` picks one product (and
-    names it for the v0 format, where the slug is only in the URL or file name)."""
+    names it for the v0 format, where the slug is only in the URL or file name). The download and parsing happen
+    before the write transaction opens (catalogue_import_products is the atomic part)."""
     if sum(x is not None for x in (data, path, url)) != 1:
         raise ValidationError("Give exactly one of: data, a file or a URL.")
     try:
@@ -476,3 +470,24 @@ def lifecycle_post_migrate(sender, using: str = "default", **kwargs: Any) -> Non
         return  # migrating backwards or partially: nothing to seed into
     catalogue_sync_shipped()
     lifecycle_defaults_ensure()
+
+
+@transaction.atomic
+def software_mapping_set(*, software: str, version: str, cycle: LifecycleCycle,
+                         as_of: date | None = None) -> tuple[VersionMapping, FindingsSummary]:
+    """Map an installed software product + version text to a cycle once (a blank version: every version of the
+    product), for every device with it, and re-evaluate those devices."""
+    from inventory.models import InstalledSoftware
+
+    software, version = (software or "").strip(), (version or "").strip()
+    if not software:
+        raise ValidationError({"software": "Give the software product name."})
+    mapping = VersionMapping.objects.filter(software__iexact=software, version__iexact=version).first() or \
+        VersionMapping(software=software, version=version)
+    mapping.cycle = cycle
+    object_save(instance=mapping)
+    rows = InstalledSoftware.objects.filter(product__iexact=software)
+    if version:
+        rows = rows.filter(version__iexact=version)
+    ids = sorted(set(rows.values_list("device_id", flat=True)))
+    return mapping, findings_evaluate(device_ids=ids, as_of=as_of)

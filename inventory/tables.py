@@ -16,9 +16,11 @@ from inventory.models import (
     Location,
     Manufacturer,
     Platform,
+    ProposedChange,
     Site,
     Tag,
 )
+from inventory.tables_lifecycle import SupportStatusColumn
 
 
 class TagTable(EstateTable):
@@ -86,15 +88,17 @@ class DeviceTable(EstateTable):
     manufacturer = tables.Column(linkify=True)
     hardware_model = tables.Column(linkify=True, verbose_name="Model")
     platform = tables.Column(linkify=True)
+    support_status = SupportStatusColumn()
 
     class Meta(EstateTable.Meta):
         model = Device
         fields = ("pk", "name", "kind", "status", "site", "location", "manufacturer", "hardware_model", "serial",
-                  "asset_tag", "platform", "os_version", "firmware", "primary_ip", "management_ip", "purchase_date",
+                  "asset_tag", "platform", "os_version", "support_status", "support_phase_ends", "support_next_phase",
+                  "firmware", "primary_ip", "management_ip", "purchase_date",
                   "warranty_end", "purchase_cost", "department", "criticality", "first_seen", "last_seen",
                   "discovery_source")
-    default_columns = ("name", "kind", "status", "site", "hardware_model", "platform", "os_version", "primary_ip",
-                       "last_seen")
+    default_columns = ("name", "kind", "status", "site", "hardware_model", "platform", "os_version", "support_status",
+                       "primary_ip", "last_seen")
 
 
 class InterfaceTable(EstateTable):
@@ -119,19 +123,27 @@ class IPAddressTable(EstateTable):
 class InstalledSoftwareTable(EstateTable):
     product = tables.Column(linkify=True)
     device = tables.Column(linkify=True)
+    support_status = SupportStatusColumn()
 
     class Meta(EstateTable.Meta):
         model = InstalledSoftware
-        fields = ("pk", "product", "version", "vendor", "install_date", "device")
+        fields = ("pk", "product", "version", "vendor", "install_date", "device", "support_status",
+                  "support_phase_ends", "support_next_phase")
+    default_columns = ("product", "version", "vendor", "device", "support_status", "support_phase_ends")
 
 
 class ApplicationTable(EstateTable):
     name = tables.Column(linkify=True)
     device_count = tables.Column(verbose_name="Devices")
+    support_status = SupportStatusColumn()
 
     class Meta(EstateTable.Meta):
         model = Application
-        fields = ("pk", "name", "owner", "department", "criticality", "vendor", "description", "device_count")
+        fields = ("pk", "name", "owner", "department", "criticality", "vendor", "product", "version", "support_end",
+                  "contract_end", "renewal_cost", "support_status", "support_phase_ends", "support_next_phase",
+                  "description", "device_count")
+    default_columns = ("name", "owner", "department", "criticality", "vendor", "support_status", "contract_end",
+                       "device_count")
 
 
 class DependencyTable(EstateTable):
@@ -145,3 +157,21 @@ class DependencyTable(EstateTable):
         model = Dependency
         fields = ("pk", "id", "source_object", "target_object", "protocol", "port", "source", "description",
                   "last_seen")
+
+
+class ProposedChangeTable(EstateTable):
+    device = tables.Column(linkify=True)
+    field = tables.Column(verbose_name="Field")
+    current_value = tables.Column(verbose_name="Current value")
+    current_source = tables.Column(verbose_name="Current source")
+    proposed_value = tables.Column(verbose_name="Proposed value")
+    proposed_source = tables.Column(verbose_name="Proposed by")
+    job = tables.Column(verbose_name="Run", linkify=lambda record: record.job.get_absolute_url() if record.job_id
+                        else None)
+
+    class Meta(EstateTable.Meta):
+        model = ProposedChange
+        fields = ("pk", "device", "field", "current_value", "current_source", "proposed_value", "proposed_source",
+                  "detail", "status", "job", "last_proposed", "decided_by", "decided_at")
+    default_columns = ("device", "field", "current_value", "current_source", "proposed_value", "proposed_source",
+                       "detail", "status", "last_proposed")

@@ -6,7 +6,32 @@ import django_tables2 as tables
 from django.utils.html import format_html
 
 from estate.tables import EstateTable
+from inventory.choices import SupportStatusChoices
 from inventory.models import Finding, HardwareNotice, LifecycleCycle, LifecyclePolicy, LifecycleProduct, VersionMapping
+
+SUPPORT_RAG = {SupportStatusChoices.SUPPORTED: "green", SupportStatusChoices.SECURITY_ONLY: "amber",
+               SupportStatusChoices.EXTENDED_ONLY: "red", SupportStatusChoices.UNSUPPORTED: "red",
+               SupportStatusChoices.UNKNOWN: "blue"}
+
+
+def support_badge(status: str) -> str:
+    label = SupportStatusChoices(status).label if status in SupportStatusChoices.values else status
+    return format_html('<span class="rag rag-{}">{}</span>', SUPPORT_RAG.get(status, "blue"), label)
+
+
+class SupportStatusColumn(tables.Column):
+    """The support phase as a coloured badge (plain text in exports)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("verbose_name", "Support")
+        super().__init__(**kwargs)
+
+    def render(self, value, record=None, bound_column=None):
+        status = getattr(record, bound_column.accessor, None) if record is not None and bound_column else None
+        return support_badge(status or value)
+
+    def value(self, value, record=None, bound_column=None):
+        return value
 
 
 class LifecycleProductTable(EstateTable):

@@ -2,13 +2,16 @@
 
 from django.urls import path
 
-from inventory import views, views_import
+from inventory import views, views_import, views_proposals
 from inventory.urls_lifecycle import urlpatterns as lifecycle_urlpatterns
 
 app_name = "inventory"
 
 urlpatterns = [
     path("import/", views_import.ImportView.as_view(), name="import"),
+    path("proposed-changes/", views_proposals.ProposedChangeListView.as_view(), name="proposedchange_list"),
+    path("proposed-changes/decide/", views_proposals.ProposedChangeDecideView.as_view(),
+         name="proposedchange_decide"),
     path("sites/", views.SiteListView.as_view(), name="site_list"),
     path("sites/add/", views.SiteEditView.as_view(), name="site_add"),
     path("sites/edit/", views.SiteBulkEditView.as_view(), name="site_bulk_edit"),

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from inventory import views_lifecycle as views
+from inventory import views_lifecycle_software as software_views
 
 urlpatterns = [
     path("lifecycle/products/", views.LifecycleProductListView.as_view(), name="lifecycleproduct_list"),
@@ -58,6 +59,9 @@ urlpatterns = [
     path("lifecycle/findings/", views.FindingListView.as_view(), name="finding_list"),
     path("lifecycle/evaluate/", views.LifecycleEvaluateView.as_view(), name="lifecycle_evaluate"),
     path("lifecycle/unmatched/", views.UnmatchedVersionsView.as_view(), name="lifecycle_unmatched"),
+    path("lifecycle/unmatched-software/", software_views.UnmatchedSoftwareView.as_view(),
+         name="lifecycle_unmatched_software"),
+    path("lifecycle/software/", software_views.SoftwareReleasesView.as_view(), name="lifecycle_software"),
     path("lifecycle/forecast/", views.LifecycleForecastView.as_view(), name="lifecycle_forecast"),
     path("lifecycle/forecast/devices/", views.ForecastDevicesView.as_view(), name="lifecycle_forecast_devices"),
     path("lifecycle/import/", views.LifecycleImportView.as_view(), name="lifecycle_import"),

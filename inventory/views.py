@@ -281,6 +281,9 @@ class DeviceBulkEditView(generic.BulkEditView):
     model = Device
     form_class = forms.DeviceBulkEditForm
 
+    def bulk_update(self, *, queryset, changes, m2m_add) -> int:
+        return services.devices_bulk_edit(queryset=queryset, changes=changes, m2m_add=m2m_add)
+
 
 class DeviceBulkDeleteView(generic.BulkDeleteView):
     model = Device

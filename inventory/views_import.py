@@ -90,7 +90,7 @@ class ImportView(View):
             raise PermissionDenied
 
     def _confirm(self, request):
-        import_id = request.POST["import_id"]
+        import_id = request.POST.get("import_id", "")
         entry = request.session.get(SESSION_KEY, {}).get(import_id)
         path = _upload_dir() / f"{import_id}.upload"
         if entry is None or not import_id.isalnum() or not path.exists():
@@ -99,7 +99,8 @@ class ImportView(View):
         model = entry["model"]
         self._check(request, model)
         data = path.read_bytes()
-        headers_count = int(request.POST.get("columns", "0") or 0)
+        columns = request.POST.get("columns", "")
+        headers_count = int(columns) if columns.isascii() and columns.isdigit() and int(columns) <= 1000 else 0
         mapping = [request.POST.get(f"map_{i}", "") for i in range(headers_count)] if headers_count else None
         options = {"on_existing": request.POST.get("on_existing") if request.POST.get("on_existing") in
                    ("update", "skip") else "update",

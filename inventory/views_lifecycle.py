@@ -346,10 +346,12 @@ class LifecycleDashboardView(_PageView):
         if export in ("csv", "xlsx"):
             rows = [(chart["title"], row["label"], row["count"])
                     for chart in summary["charts"] for row in chart["rows"]]
+            rows += [(f"Support status: {group['label']}", c["label"], c["count"])
+                     for group in lc.support_counts() for c in group["counts"]]
             return export_response(headers=["Chart", "Label", "Count"], rows=rows, fmt=export,
                                    basename="lifecycle-dashboard")
-        return render(request, "inventory/lifecycle_dashboard.html", {"summary": summary,
-                                                                       "charts": summary["charts"]})
+        return render(request, "inventory/lifecycle_dashboard.html", {"summary": summary, "charts": summary["charts"],
+                                                                       "support": lc.support_counts()})
 
 
 # --- Forecast --------------------------------------------------------------------------------------------------------
@@ -373,7 +375,8 @@ def forecast_export_rows(forecast: dict[str, Any]) -> tuple[list[str], list[list
         headers += [f"{bucket['label']} devices", f"{bucket['label']} cost (GBP)", f"{bucket['label']} no cost basis"]
     headers += ["Total devices", "Total cost (GBP)", "Total no cost basis"]
     rows = []
-    for group, items in (("Reason", forecast["rows"]), ("Kind", forecast["by_kind"]), ("Site", forecast["by_site"])):
+    for group, items in (("Reason", forecast["rows"]), ("Kind", forecast["by_kind"]), ("Site", forecast["by_site"]),
+                         ("Software and applications", forecast.get("other", []))):
         for item in items:
             line: list[Any] = [group, item["label"]]
             for cell in [*item["cells"], item["total"]]:
@@ -403,9 +406,15 @@ class LifecycleForecastView(_PageView):
             query += [("kind", k) for k in (extra.get("kind") and [extra["kind"]] or params["kinds"] or [])]
             return f"{drill}?{urlencode(query)}"
 
+        other = {"software": reverse("inventory:lifecycle_software") + "?support_status=unsupported",
+                 "application_support": reverse("inventory:application_list"),
+                 "application_contract": reverse("inventory:application_list")}
         for row in forecast["rows"]:
             for cell in [*row["cells"], row["total"]]:
                 cell["url"] = link(row["key"], cell["bucket"])
+        for row in forecast["other"]:
+            for cell in [*row["cells"], row["total"]]:
+                cell["url"] = other[row["key"]]
         for row in forecast["by_kind"]:
             for cell in [*row["cells"], row["total"]]:
                 cell["url"] = link(lc.ANY, cell["bucket"], kind=row["key"])

@@ -6,4 +6,7 @@ class MigrationPlansConfig(AppConfig):
     verbose_name = "Migration plans"
 
     def ready(self) -> None:
-        from migration_plans import audit  # noqa: F401  (registers models with the audit history)
+        from migration_plans import (
+            audit,  # noqa: F401  (registers models with the audit history)
+            jobs,  # noqa: F401  (connects the verification of wave items to discovery jobs)
+        )

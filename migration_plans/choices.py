@@ -18,10 +18,11 @@ class WaveStatusChoices(models.TextChoices):
 
 
 class RagChoices(models.TextChoices):
-    BLUE = "blue", "Blue: complete"
-    GREEN = "green", "Green: on track"
-    AMBER = "amber", "Amber: at risk"
-    RED = "red", "Red: not scheduled or off track"
+    # The meaning councils' programme reports give the colours; problems are exceptions shown beside them.
+    BLUE = "blue", "Blue: completed"
+    GREEN = "green", "Green: in delivery"
+    AMBER = "amber", "Amber: planned for later"
+    RED = "red", "Red: to be scheduled"
 
 
 class StrategyChoices(models.TextChoices):
@@ -46,6 +47,26 @@ WORKLOAD_STRATEGIES = frozenset({
 })
 DEVICE_STRATEGIES = frozenset({StrategyChoices.REPLACE, StrategyChoices.UPGRADE, StrategyChoices.REDEPLOY,
                                StrategyChoices.DISPOSE})
+
+
+# What a wave of each kind usually does with its items: the strategy offered first (a desktop replacement wave
+# replaces, it does not rehost).
+DEFAULT_DEVICE_STRATEGY = {
+    WaveKindChoices.CLOUD_MIGRATION: StrategyChoices.REHOST,
+    WaveKindChoices.SERVER_REPLACEMENT: StrategyChoices.REPLACE,
+    WaveKindChoices.DESKTOP_REPLACEMENT: StrategyChoices.REPLACE,
+    WaveKindChoices.TELEPHONY_REPLACEMENT: StrategyChoices.REPLACE,
+    WaveKindChoices.DECOMMISSION: StrategyChoices.DISPOSE,
+}
+DEFAULT_APPLICATION_STRATEGY = {
+    WaveKindChoices.DECOMMISSION: StrategyChoices.RETIRE,
+}
+
+
+def default_strategy(kind: str, *, application: bool = False) -> str:
+    if application:
+        return DEFAULT_APPLICATION_STRATEGY.get(kind, StrategyChoices.REHOST)
+    return DEFAULT_DEVICE_STRATEGY.get(kind, StrategyChoices.REHOST)
 
 
 class ItemStateChoices(models.TextChoices):

@@ -14,6 +14,7 @@ from migration_plans.choices import (
     RagChoices,
     StrategyChoices,
     WaveStatusChoices,
+    default_strategy,
 )
 from migration_plans.models import BudgetLine, Programme, SavingsForecast, Wave, WaveItem, WaveWindow
 
@@ -67,6 +68,15 @@ class WaveItemForm(EstateModelForm):
         fields = ["wave", "device", "application", "strategy", "target_provider", "target_region", "target_size",
                   "target_product", "target_hardware_model", "notes"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        wave_id = str(self.initial.get("wave", ""))
+        if not self.instance.pk and not self.is_bound and wave_id.isdigit():  # offer the wave kind's usual strategy
+            wave = Wave.objects.filter(pk=int(wave_id)).first()
+            if wave is not None:
+                self.initial["strategy"] = default_strategy(wave.kind,
+                                                            application=bool(self.initial.get("application")))
+
 
 class RagOverrideForm(EstateForm):
     rag_override = forms.ChoiceField(choices=[("", "No override: derive from dates and progress"),
@@ -95,7 +105,9 @@ class PlaybookRunForm(EstateForm):
 class AddToWaveForm(EstateForm):
     wave = forms.ModelChoiceField(queryset=Wave.objects.exclude(
         status__in=(WaveStatusChoices.COMPLETED, WaveStatusChoices.CANCELLED)).select_related("programme"))
-    strategy = forms.ChoiceField(choices=StrategyChoices.choices)
+    strategy = forms.ChoiceField(choices=[("", "The wave's usual one (replace for a replacement wave, rehost for a "
+                                               "cloud migration, dispose for a decommission)"),
+                                          *StrategyChoices.choices], required=False)
     target_provider = forms.CharField(max_length=100, required=False)
     target_region = forms.CharField(max_length=100, required=False)
     target_size = forms.CharField(max_length=100, required=False)

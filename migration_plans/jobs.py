@@ -10,14 +10,25 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
-from discovery.models import HostKey
-from estate.choices import JobLogLevelChoices
+from discovery.choices import HostResultActionChoices
+from discovery.models import DiscoveryRun, HostKey
+from estate.choices import JobLogLevelChoices, JobStatusChoices
 from estate.jobs import JobFailed, JobRunner
+from estate.jobs.runner import job_finished
+from estate.models import JobLogEntry
 from migration_plans.choices import ItemStateChoices, PlaybookChoices
 from migration_plans.models import PlaybookEvent, PlaybookRun, WaveItem
-from migration_plans.runner import Credentials, HostSpec, build_private_data_dir, run_playbook, summarise_event
+from migration_plans.runner import (
+    Credentials,
+    HostSpec,
+    build_private_data_dir,
+    host_name_for,
+    run_playbook,
+    summarise_event,
+)
 
 EVENT_FLUSH_EVERY = 500
 EVENT_FLUSH_SECONDS = 0.5
@@ -113,7 +124,7 @@ class PlaybookJob(JobRunner):
     # --- inventory and credentials ---
 
     def _hosts(self, items: list[WaveItem], *, user: str | None = None) -> tuple[list[HostSpec], dict[str, WaveItem]]:
-        hosts, by_host = [], {}
+        hosts, by_host, taken = [], {}, set()
         addresses = {i.device.management_ip or i.device.primary_ip for i in items if i.device_id}
         keys = {}
         for key in HostKey.objects.filter(address__in=[a for a in addresses if a]):
@@ -132,7 +143,7 @@ class PlaybookJob(JobRunner):
                 self.log(f"{device}: no SSH host key recorded by discovery; strict checking will refuse it",
                          level=JobLogLevelChoices.WARNING)
             port = recorded[0].port if recorded else 22
-            name = f"device-{device.pk}"  # inventory names stay plain whatever the device is called
+            name = host_name_for(device.name, device.pk, taken)  # Ansible's output names the device
             hosts.append(HostSpec(name=name, address=address, port=port,
                                   user=user, host_public_keys=[k.public_key for k in recorded if k.public_key],
                                   variables={"estate_device_id": device.pk, "estate_item_id": item.pk}))
@@ -230,7 +241,8 @@ class PlaybookJob(JobRunner):
         return moved
 
     def _verify(self, run: PlaybookRun, items: list[WaveItem]) -> int | None:
-        """Re-discover the touched devices; the discovery run moves validated items to done if they answer."""
+        """Ask discovery to re-discover the touched devices; when that run ends, verification_finished moves the
+        validated items that answered to done."""
         from discovery.services import discovery_run_start
 
         addresses = [i.device.management_ip or i.device.primary_ip for i in items]
@@ -239,7 +251,32 @@ class PlaybookJob(JobRunner):
         discovery = discovery_run_start(
             site=device.site, targets="\n".join(f"{a}:{port}" if port else a for a in addresses),
             credential_ids=[run.credential_id] if run.credential_id else [], user=self.job.user,
-            started_by=f"playbook-run:{run.pk}", extra={"verify_items": [i.pk for i in items]},
+            started_by=f"playbook-run:{run.pk}", extra={VERIFY_ITEMS: [i.pk for i in items]},
         )
         self.log(f"Verifying with discovery run #{discovery.pk}")
         return discovery.pk
+
+
+VERIFY_ITEMS = "verify_items"  # the discovery job argument naming the wave items its run verifies
+
+
+@receiver(job_finished, dispatch_uid="migration_plans.verification_finished")
+def verification_finished(sender, *, job, **_: Any) -> None:
+    """A discovery job this app asked for has ended: move the wave items it was to verify (discovery itself knows
+    nothing of waves)."""
+    from migration_plans.services import wave_items_verify
+
+    item_ids = (job.kwargs or {}).get(VERIFY_ITEMS) if job.kind == "discovery" else None
+    if not item_ids:
+        return
+    run = DiscoveryRun.objects.filter(job=job).first()
+    if run is not None and run.dry_run:
+        return
+    answered: set[int] = set()
+    if run is not None and job.status in (JobStatusChoices.COMPLETED, JobStatusChoices.FAILED):
+        answered = set(run.host_results.filter(reachable=True, device__isnull=False)
+                       .exclude(action=HostResultActionChoices.FAILED).values_list("device_id", flat=True))
+    label = f"discovery run #{run.pk}" if run is not None else f"discovery job #{job.pk}"
+    warnings = wave_items_verify(item_ids=item_ids, answered_device_ids=answered, run_label=label)
+    JobLogEntry.objects.bulk_create([JobLogEntry(job=job, level=JobLogLevelChoices.WARNING, message=w)
+                                     for w in warnings])

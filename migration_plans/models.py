@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import slugify
 
 from estate.models import ChangeLoggedModel, PrimaryModel
 from migration_plans.choices import (
@@ -29,7 +30,7 @@ class Programme(PrimaryModel):
     """A council's improvement programme, e.g. "Cloud first 2025–2028", reported to councillors."""
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100)
+    slug = models.SlugField(max_length=100, blank=True, help_text="Leave blank to make it from the name")
     owner = models.CharField(max_length=100, blank=True)
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
@@ -47,6 +48,8 @@ class Programme(PrimaryModel):
         return self.name
 
     def clean(self) -> None:
+        if not self.slug and self.name:
+            self.slug = slugify(self.name)[:100]
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The programme cannot end before it starts."})
 

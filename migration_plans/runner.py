@@ -71,6 +71,18 @@ _KEY_TYPE = re.compile(r"^(ssh-(rsa|dss|ed25519|ed448)|ecdsa-sha2-nistp\d+|sk-[a
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
+_RESERVED_HOSTS = frozenset({"all", "ungrouped", "localhost"})  # Ansible's own names
+
+
+def host_name_for(device_name: str, device_id: int, taken: set[str]) -> str:
+    """The inventory name for a device: its own name (so Ansible's output names it), made plain for YAML and ssh;
+    a name that is unsafe, empty or already taken gets its id appended (e.g. "Room 1 PC" -> "Room-1-PC")."""
+    plain = re.sub(r"[^A-Za-z0-9_.-]+", "-", device_name or "").strip("-.")[:200] or "device"
+    name = plain if plain not in taken and plain.lower() not in _RESERVED_HOSTS else f"{plain}-{device_id}"
+    taken.add(name)
+    return name
+
+
 @dataclass
 class HostSpec:
     """One inventory host. ``host_public_keys`` are OpenSSH public key lines from discovery."""

@@ -2,43 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from estate.choices import JobStatusChoices
 from inventory.models import Dependency
 from migration_plans.choices import ItemStateChoices, RagChoices, WaveStatusChoices
 from migration_plans.models import PlaybookRun, Programme, Wave, WaveItem
+from migration_plans.rag import Progress, Rag, RunProblem, WaveFacts, rag_compute
+
+FINISHED_JOB_STATES = (JobStatusChoices.COMPLETED, JobStatusChoices.FAILED, JobStatusChoices.ERRORED,
+                       JobStatusChoices.CANCELLED)
 
 FINISHED_STATES = (ItemStateChoices.DONE,)
 TROUBLE_STATES = (ItemStateChoices.FAILED, ItemStateChoices.ROLLED_BACK)
-BEHIND_MARGIN = 0.25  # progress this far behind the time elapsed puts a wave at risk
-
-
-@dataclass(frozen=True)
-class Rag:
-    value: str
-    reason: str
-    derived: str  # what the rules say, shown beside an override
-    overridden: bool = False
-
-    @property
-    def label(self) -> str:
-        return RagChoices(self.value).label
-
-
-@dataclass(frozen=True)
-class Progress:
-    total: int
-    done: int
-    in_flight: int
-    trouble: int
-
-    @property
-    def percent(self) -> int:
-        return int(100 * self.done / self.total) if self.total else 0
+_UNSET = object()
 
 
 def programme_list() -> QuerySet[Programme]:
@@ -76,39 +56,40 @@ def wave_progress(wave: Wave) -> Progress:
     return Progress(counts["total"], counts["done"], counts["active"], counts["trouble"])
 
 
-def wave_rag(wave: Wave, *, today: date | None = None, progress: Progress | None = None) -> Rag:
-    """Blue complete, green on track, amber at risk, red not scheduled or off track — from dates and progress.
+def wave_rag(wave: Wave, *, today: date | None = None, progress: Progress | None = None,
+             last_run=_UNSET) -> Rag:
+    """The wave's RAG (rag.rag_compute) from its dates, items, approval and last finished playbook run."""
+    run = wave_last_run_problem(wave) if last_run is _UNSET else last_run
+    facts = WaveFacts(status=wave.status, planned_start=wave.planned_start, planned_end=wave.planned_end,
+                      approved=wave.is_approved, progress=progress or wave_progress(wave), last_run=run,
+                      rag_override=wave.rag_override, rag_override_reason=wave.rag_override_reason)
+    return rag_compute(facts, today=today or timezone.localdate())
 
-    A manual override (with its reason) wins, and the derived value is still shown beside it.
-    """
-    value, reason = _derive(wave, today or timezone.localdate(), progress or wave_progress(wave))
-    if wave.rag_override:
-        return Rag(wave.rag_override, f"Overridden: {wave.rag_override_reason}", derived=value, overridden=True)
-    return Rag(value, reason, derived=value)
+
+def _run_problem(run: PlaybookRun) -> RunProblem | None:
+    stats = (run.host_stats or {}).values()
+    failed = sum(1 for s in stats if s.get("status") == "failed")
+    unreachable = sum(1 for s in stats if s.get("status") == "unreachable")
+    error = "" if run.job.status == JobStatusChoices.COMPLETED else (run.job.error or run.job.get_status_display())
+    if not (failed or unreachable or error):
+        return None
+    return RunProblem(playbook=run.get_playbook_display(), failed=failed, unreachable=unreachable,
+                      error=error.splitlines()[0][:200] if error else "")
 
 
-def _derive(wave: Wave, today: date, progress: Progress) -> tuple[str, str]:
-    if wave.status == WaveStatusChoices.COMPLETED or (progress.total and progress.done == progress.total):
-        return RagChoices.BLUE, "Complete."
-    if wave.status == WaveStatusChoices.CANCELLED:
-        return RagChoices.RED, "Cancelled."
-    if not (wave.planned_start and wave.planned_end):
-        return RagChoices.RED, "Not scheduled: no planned dates."
-    if not progress.total:
-        return RagChoices.RED, "Not scheduled: the wave has no items."
-    if today > wave.planned_end:
-        return RagChoices.RED, f"Off track: planned to finish {wave.planned_end:%d/%m/%Y}, {progress.percent}% done."
-    if progress.trouble:
-        return RagChoices.AMBER, f"At risk: {progress.trouble} item(s) failed or rolled back."
-    if today >= wave.planned_start:
-        if not wave.is_approved:
-            return RagChoices.AMBER, "At risk: the wave should have started but is not approved."
-        span = max((wave.planned_end - wave.planned_start).days, 1)
-        elapsed = min(max((today - wave.planned_start).days / span, 0.0), 1.0)
-        done = progress.done / progress.total
-        if elapsed - done > BEHIND_MARGIN:
-            return RagChoices.AMBER, f"At risk: {int(elapsed * 100)}% of the time used, {int(done * 100)}% done."
-    return RagChoices.GREEN, "On track."
+def wave_last_run_problems(wave_ids) -> dict[int, RunProblem | None]:
+    """Per wave: what its last finished playbook run could not do (None when it went well or none ran)."""
+    out: dict[int, RunProblem | None] = {}
+    runs = PlaybookRun.objects.filter(wave_id__in=list(wave_ids), job__status__in=FINISHED_JOB_STATES) \
+        .select_related("job").order_by("wave_id", "-created", "-pk")
+    for run in runs:
+        if run.wave_id not in out:
+            out[run.wave_id] = _run_problem(run)
+    return out
+
+
+def wave_last_run_problem(wave: Wave) -> RunProblem | None:
+    return wave_last_run_problems([wave.pk]).get(wave.pk)
 
 
 def wave_dependency_warnings(wave: Wave) -> list[str]:
@@ -143,83 +124,52 @@ def wave_dependency_warnings(wave: Wave) -> list[str]:
 
 def programme_dashboard(*, programme: Programme | None = None, today: date | None = None) -> dict:
     """What a council's programme report shows: every wave with RAG and progress, budget against actual spend,
-    savings, and a burndown of unsupported or ageing kit remaining against plan."""
+    savings (to date and for the year), and the burndown of the programme's own scope against plan."""
     from django.db.models import Sum
 
     from migration_plans.models import BudgetLine, SavingsForecast
+    from migration_plans.selectors_reporting import budget_summary, burndown, savings_summary, variance_text
 
     today = today or timezone.localdate()
-    waves = wave_list().order_by("planned_start", "name")
+    waves = wave_list().order_by(F("planned_start").asc(nulls_last=True), "name")  # unscheduled last
     budgets = BudgetLine.objects.all()
     savings = SavingsForecast.objects.all()
     if programme is not None:
         waves, budgets, savings = (waves.filter(programme=programme), budgets.filter(programme=programme),
                                    savings.filter(programme=programme))
     rows = []
+    waves = list(waves)
+    problems = wave_last_run_problems(w.pk for w in waves)
     for wave in waves:
         progress = wave_progress(wave)
-        rows.append({"wave": wave, "progress": progress, "rag": wave_rag(wave, today=today, progress=progress)})
+        rows.append({"wave": wave, "progress": progress,
+                     "rag": wave_rag(wave, today=today, progress=progress, last_run=problems.get(wave.pk))})
     rag_counts = {value: sum(1 for r in rows if r["rag"].value == value) for value in RagChoices.values}
+    exceptions = sum(1 for r in rows if r["rag"].exceptions)
     budget_rows = list(budgets.values("financial_year", "category").annotate(planned=Sum("planned"),
                                                                              actual=Sum("actual"))
                        .order_by("financial_year", "category"))
     for row in budget_rows:
         row["variance"] = (row["planned"] or 0) - (row["actual"] or 0)
+        row["variance_text"] = variance_text(row["planned"] or 0, row["actual"] or 0)
     savings_rows = list(savings.values("financial_year").annotate(forecast=Sum("forecast"), realised=Sum("realised"))
                         .order_by("financial_year"))
     totals = budgets.aggregate(planned=Sum("planned"), actual=Sum("actual"))
     return {
-        "waves": rows, "rag_counts": rag_counts, "budget_rows": budget_rows, "savings_rows": savings_rows,
+        "waves": rows, "rag_counts": rag_counts, "exceptions": exceptions, "today": today,
+        "budget_rows": budget_rows, "savings_rows": savings_rows,
         "budget_planned": totals["planned"] or 0, "budget_actual": totals["actual"] or 0,
         "savings_forecast": sum((r["forecast"] or 0) for r in savings_rows),
         "savings_realised": sum((r["realised"] or 0) for r in savings_rows),
+        "budget": budget_summary(programme=programme, today=today),
+        "savings": savings_summary(programme=programme, today=today),
         "burndown": burndown(programme=programme, today=today),
     }
 
 
-def burndown(*, programme: Programme | None = None, today: date | None = None, months: int = 18) -> list[dict]:
-    """Month by month: unsupported or ageing devices still to deal with — actual, and as planned by wave end dates.
-
-    "Unsupported or ageing" means a device with a lifecycle finding (when the lifecycle app has run), else a device
-    in a wave. A device counts as dealt with once a wave item for it is done (actual) or its wave's planned end has
-    passed (plan).
-    """
-    from inventory.models import Device
-
-    today = today or timezone.localdate()
-    try:
-        from inventory.models import Finding
-
-        flagged = set(Finding.objects.values_list("device_id", flat=True).distinct())
-    except ImportError:
-        flagged = set()
-    items = WaveItem.objects.filter(device__isnull=False).exclude(wave__status=WaveStatusChoices.CANCELLED)
-    if programme is not None:
-        items = items.filter(wave__programme=programme)
-    item_rows = list(items.values_list("device_id", "state", "last_updated", "wave__planned_end"))
-    if not flagged:
-        flagged = {r[0] for r in item_rows}
-    flagged &= set(Device.objects.filter(pk__in=flagged).values_list("pk", flat=True))
-    done_at: dict[int, date] = {}
-    planned_at: dict[int, date] = {}
-    for device_id, state, updated, planned_end in item_rows:
-        if device_id not in flagged:
-            continue
-        if state == ItemStateChoices.DONE:
-            d = timezone.localtime(updated).date()
-            done_at[device_id] = min(done_at.get(device_id, d), d)
-        if planned_end:
-            planned_at[device_id] = min(planned_at.get(device_id, planned_end), planned_end)
-    start = (programme.start_date if programme and programme.start_date else today).replace(day=1)
-    points = []
-    month = start
-    for _ in range(months):
-        nxt = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
-        end = nxt - timedelta(days=1)
-        points.append({
-            "month": month.strftime("%b %Y"),
-            "planned": len(flagged) - sum(1 for d in planned_at.values() if d <= end),
-            "actual": (len(flagged) - sum(1 for d in done_at.values() if d <= end)) if month <= today else None,
-        })
-        month = nxt
-    return points
+def device_wave_items(*, device) -> list[dict]:
+    """The waves a device is in, with its item's state there and the wave's RAG (for the device page)."""
+    items = list(WaveItem.objects.filter(device=device).select_related("wave", "wave__programme")
+                 .order_by("wave__planned_start", "wave__name"))
+    problems = wave_last_run_problems({i.wave_id for i in items})
+    return [{"item": i, "rag": wave_rag(i.wave, last_run=problems.get(i.wave_id))} for i in items]

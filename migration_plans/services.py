@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from estate.services import object_save
 from inventory.models import Device
-from migration_plans.choices import ItemStateChoices, RagChoices, StrategyChoices, WaveStatusChoices
+from migration_plans.choices import (
+    ItemStateChoices,
+    RagChoices,
+    StrategyChoices,
+    WaveStatusChoices,
+    default_strategy,
+)
 from migration_plans.models import Wave, WaveItem
 
 # The item state machine: planned → ready → in progress → validated → done, or failed / rolled back.
@@ -73,7 +79,9 @@ def wave_rag_override(*, wave: Wave, rag: str, reason: str) -> Wave:
 @transaction.atomic
 def wave_items_add(*, wave: Wave, devices: Iterable[Device], strategy: str, target_provider: str = "",
                    target_region: str = "", target_size: str = "", target_hardware_model=None) -> dict[str, int]:
-    """Add devices to a wave in bulk (e.g. every desktop past its cycle at the Town Hall); skip those already in."""
+    """Add devices to a wave in bulk (e.g. every desktop past its cycle at the Town Hall); skip those already in.
+    No strategy: the wave kind's default (replace for a desktop replacement wave)."""
+    strategy = strategy or default_strategy(wave.kind)
     if strategy not in StrategyChoices.values:
         raise ValidationError({"strategy": "Unknown strategy."})
     existing = set(wave.items.filter(device__isnull=False).values_list("device_id", flat=True))
@@ -136,6 +144,7 @@ def playbook_run_start(*, wave: Wave, playbook: str, items: Iterable[WaveItem] |
     from estate.jobs import job_enqueue
     from migration_plans.choices import PlaybookChoices
     from migration_plans.models import PlaybookRun
+    from migration_plans.preflight import wave_preflight
     from migration_plans.runner import _SECRET_KEY_NAME
 
     if not wave.is_approved:
@@ -153,6 +162,9 @@ def playbook_run_start(*, wave: Wave, playbook: str, items: Iterable[WaveItem] |
         raise ValidationError("The wave has no device items to run against.")
     if credential is not None and credential.kind not in ("ssh_password", "ssh_key"):
         raise ValidationError({"credential": "Choose an SSH credential."})
+    preflight = wave_preflight(wave=wave, items=chosen, credential=credential)
+    if not preflight.runnable:
+        raise ValidationError(f"Nothing to run: {preflight.summary()}")
     name = f"{PlaybookChoices(playbook).label} on {wave}{' (check mode)' if check_mode else ''}"
     job = job_enqueue(kind="playbook", name=name, user=user, started_by=started_by)
     run = PlaybookRun.objects.create(wave=wave, job=job, playbook=playbook, check_mode=check_mode,
@@ -162,3 +174,20 @@ def playbook_run_start(*, wave: Wave, playbook: str, items: Iterable[WaveItem] |
     if not check_mode:
         wave_start(wave=wave)
     return run
+
+
+@transaction.atomic
+def wave_items_verify(*, item_ids: Iterable[int], answered_device_ids: set[int], run_label: str) -> list[str]:
+    """After a playbook run's verifying discovery: validated items whose device answered are done; the others stay
+    validated, with the reason. Returns one warning per item not verified."""
+    warnings, waves = [], {}
+    for item in WaveItem.objects.filter(pk__in=list(item_ids), state=ItemStateChoices.VALIDATED).select_related("wave"):
+        if item.device_id in answered_device_ids:
+            wave_item_walk(item=item, to_state=ItemStateChoices.DONE, result=f"verified by {run_label}")
+            waves[item.wave_id] = item.wave
+        else:
+            WaveItem.objects.filter(pk=item.pk).update(last_result=f"not verified: {run_label} could not reach it")
+            warnings.append(f"{item}: not verified, the device did not answer")
+    for wave in waves.values():
+        wave_complete_if_done(wave=wave)
+    return warnings

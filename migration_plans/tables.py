@@ -51,8 +51,10 @@ class WaveTable(EstateTable):
 
     def render_rag(self, record):
         rag = selectors.wave_rag(record)
-        return format_html('<span class="rag rag-{}" title="{}">{}</span>', rag.value, rag.reason,
-                           rag.value.capitalize())
+        exception = format_html(' <span class="badge text-bg-warning border border-dark" title="{}">Exception</span>',
+                                " ".join(rag.exceptions)) if rag.exceptions else ""
+        return format_html('<span class="rag rag-{}" title="{}">{}</span>{}', rag.value, rag.reason, rag.label,
+                           exception)
 
     def value_rag(self, record):
         return selectors.wave_rag(record).value

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from migration_plans import views
+from migration_plans import views, views_reporting
 
 app_name = "migration_plans"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("programmes/<int:pk>/", views.ProgrammeDetailView.as_view(), name="programme_detail"),
     path("programmes/<int:pk>/edit/", views.ProgrammeEditView.as_view(), name="programme_edit"),
     path("programmes/<int:pk>/delete/", views.ProgrammeDeleteView.as_view(), name="programme_delete"),
+    path("programmes/<int:pk>/report/", views_reporting.programme_report, name="programme_report"),
     path("budget-lines/", views.BudgetLineListView.as_view(), name="budgetline_list"),
     path("budget-lines/add/", views.BudgetLineEditView.as_view(), name="budgetline_add"),
     path("budget-lines/edit/", views.BudgetLineBulkEditView.as_view(), name="budgetline_bulk_edit"),

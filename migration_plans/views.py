@@ -13,11 +13,13 @@ from django.utils.html import format_html_join
 from django.utils.text import Truncator
 from django.views.decorators.http import require_POST
 
+from estate.choices import JobStatusChoices
 from estate.exporting import export_response
 from estate.views import generic
 from inventory.filtersets import DeviceFilterSet
 from inventory.selectors import device_list
 from migration_plans import filtersets, forms, selectors, services, tables
+from migration_plans.charts import burndown_svg
 from migration_plans.models import (
     BudgetLine,
     PlaybookEvent,
@@ -28,6 +30,7 @@ from migration_plans.models import (
     WaveItem,
     WaveWindow,
 )
+from migration_plans.preflight import wave_preflight
 
 
 class ProgrammeListView(generic.ObjectListView):
@@ -46,7 +49,9 @@ class ProgrammeDetailView(generic.ObjectDetailView):
     model = Programme
 
     def extra_context(self, obj):
-        return {"dashboard": selectors.programme_dashboard(programme=obj)}
+        dashboard = selectors.programme_dashboard(programme=obj)
+        return {"dashboard": dashboard, "burndown_svg": burndown_svg(
+            dashboard["burndown"]["points"], title=f"{obj.name}: items remaining, planned against actual")}
 
 
 class ProgrammeEditView(generic.ObjectEditView):
@@ -149,6 +154,7 @@ class WaveDetailView(generic.ObjectDetailView):
         items = selectors.wave_item_list().filter(wave=obj)
         return {
             "progress": progress, "rag": selectors.wave_rag(obj, progress=progress), "items": items[:500],
+            "preflight": wave_preflight(wave=obj, items=items),
             "warnings": selectors.wave_dependency_warnings(obj), "windows": obj.windows.all(),
             "runs": selectors.playbook_run_list().filter(wave=obj)[:20],
             "rag_form": forms.RagOverrideForm(initial={"rag_override": obj.rag_override,
@@ -256,7 +262,8 @@ def wave_approve(request, pk: int):
     wave = get_object_or_404(Wave, pk=pk)
     try:
         services.wave_approve(wave=wave, user=request.user)
-        messages.success(request, f"Approved {wave}: its playbooks may now run.")
+        preflight = wave_preflight(wave=wave)
+        messages.success(request, f"Approved {wave}: its playbooks may now run. Pre-flight: {preflight.summary(3)}")
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     return HttpResponseRedirect(wave.get_absolute_url())
@@ -345,7 +352,7 @@ def add_devices_to_wave(request):
 def _chosen_devices(request, data):
     from django.http import QueryDict
 
-    pks = data.getlist("pk")
+    pks = generic.selected_pks(data.getlist("pk"))
     if pks:
         return device_list().filter(pk__in=pks)
     query = QueryDict(data.get("query", "") if "query" in data else data.urlencode())
@@ -389,8 +396,13 @@ class PlaybookRunDetailView(generic.ObjectDetailView):
                                                                   "stdout")[:100])[::-1]
         event_lines = format_html_join("", "{} {} {} {} {} {}\n",
                                        (e[:5] + (Truncator(e[5]).chars(300),) for e in events))
-        return {"item_rows": item_rows, "host_rows": host_rows, "event_lines": event_lines, "job": obj.job,
-                "last_counter": events[-1][0] if events else 0}
+        job = obj.job
+        # A run that failed before its hosts finished shows how far it got, in red, not a full blue bar.
+        failed = job.status in (JobStatusChoices.FAILED, JobStatusChoices.ERRORED, JobStatusChoices.CANCELLED)
+        hosts_percent = int(100 * job.progress_done / job.progress_total) if job.progress_total else (
+            100 if job.is_finished and not failed else 0)
+        return {"item_rows": item_rows, "host_rows": host_rows, "event_lines": event_lines, "job": job,
+                "last_counter": events[-1][0] if events else 0, "failed": failed, "hosts_percent": hosts_percent}
 
 
 @permission_required("migration_plans.view_playbookrun", raise_exception=True)
@@ -402,7 +414,9 @@ def playbookrun_events(request, pk: int):
                   .values("counter", "event", "host", "task", "status", "stdout")[:500])
     job = run.job
     return JsonResponse({
-        "status": job.status, "finished": job.is_finished, "progress_done": job.progress_done,
+        "status": job.status, "status_label": job.get_status_display(), "error": job.error,
+        "failed": job.status in (JobStatusChoices.FAILED, JobStatusChoices.ERRORED, JobStatusChoices.CANCELLED),
+        "finished": job.is_finished, "progress_done": job.progress_done,
         "progress_total": job.progress_total, "events": events,
         "last": events[-1]["counter"] if events else after, "host_stats": run.host_stats if job.is_finished else {},
     })
@@ -422,19 +436,13 @@ def dashboard(request):
         headers = ["Programme", "Wave", "Kind", "Status", "RAG", "RAG reason", "Items", "Done", "Progress %",
                    "Planned start", "Planned end", "Owner", "Approved"]
         rows = [[r["wave"].programme.name, r["wave"].name, r["wave"].get_kind_display(), r["wave"].get_status_display(),
-                 r["rag"].value, r["rag"].reason, r["progress"].total, r["progress"].done, r["progress"].percent,
+                 r["rag"].value, " ".join([r["rag"].reason, *r["rag"].exceptions]), r["progress"].total,
+                 r["progress"].done, r["progress"].percent,
                  r["wave"].planned_start, r["wave"].planned_end, r["wave"].owner, bool(r["wave"].approved_at)]
                 for r in data["waves"]]
         return export_response(headers=headers, rows=rows, fmt=export, basename="programme-dashboard")
-    chart = [
-        {"id": "burndown", "title": "Unsupported or ageing kit remaining", "label": "Month", "type": "line",
-         "rows": [{"label": p["month"], "count": p["planned"]} for p in data["burndown"]],
-         "datasets": [
-             {"label": "Planned", "data": [p["planned"] for p in data["burndown"]], "color": "#2f6f9f"},
-             {"label": "Actual", "data": [p["actual"] for p in data["burndown"]], "color": "#a40000"},
-         ]},
-    ]
+    svg = burndown_svg(data["burndown"]["points"], title="Items remaining, planned against actual")
     return render(request, "migration_plans/dashboard.html", {
-        "data": data, "programme": programme, "programmes": Programme.objects.all(), "charts": chart,
+        "data": data, "programme": programme, "programmes": Programme.objects.all(), "burndown_svg": svg,
         "print": request.GET.get("print") == "1",
     })

@@ -3,6 +3,8 @@
 import os as _os
 import uuid as _uuid
 
+import pytest as _pytest
+
 # One random seed per test session, inherited by every xdist worker (they start after this file is imported), for
 # values that must agree across workers, such as the password of a shared OS test account.
 _os.environ.setdefault("ESTATE_TEST_SESSION_SEED", _uuid.uuid4().hex)
@@ -32,3 +34,11 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+
+
+@_pytest.fixture(autouse=True)
+def _fresh_throttle_counts():
+    """Brute-force counters (estate.throttling) live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from estate import models as core
 from inventory import models as inv
@@ -195,6 +196,7 @@ class CredentialSetFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Credential set {n}")
+    approved_networks = "127.0.0.0/8\n::1/128"  # loopback: where every test agent listens
 
     @factory.post_generation
     def credentials(self, create, extracted, **kwargs):
@@ -221,6 +223,39 @@ class HostKeyFactory(factory.django.DjangoModelFactory):
     port = 22
     key_type = "ssh-ed25519"
     fingerprint = factory.Sequence(lambda n: f"SHA256:trusted-{n:04d}")
+
+
+
+def _encrypted(values: dict[str, str]) -> str:
+    from discovery.secrets import encrypt_secrets
+
+    return encrypt_secrets(values)
+
+
+class DirectorySourceFactory(factory.django.DjangoModelFactory):
+    """A directory source with a stored (encrypted) bind password, "factory-bind-pw"."""
+
+    class Meta:
+        model = "discovery.DirectorySource"
+
+    name = factory.Sequence(lambda n: f"Directory {n}")
+    site = factory.SubFactory(SiteFactory)
+    server_urls = "ldap://127.0.0.1:389"
+    bind_user = "svc-estate@estate.test"
+    base_dns = "DC=estate,DC=test"
+    secret_data = factory.LazyFunction(lambda: _encrypted({"password": "factory-bind-pw"}))
+
+
+class ClassificationRuleFactory(factory.django.DjangoModelFactory):
+    """A taught rule: Acme VoIP gateways (a made-up enterprise number under the documentation-free 99998)."""
+
+    class Meta:
+        model = "discovery.ClassificationRule"
+
+    name = factory.Sequence(lambda n: f"Acme rule {n}")
+    sys_object_id = factory.Sequence(lambda n: f"1.3.6.1.4.1.99998.{n}")
+    manufacturer = "Acme"
+    kind = "voice_gateway"
 
 
 # --- migration plans --------------------------------------------------------------------------------------------------
@@ -345,3 +380,18 @@ from tests.lifecycle.factories import (  # noqa: E402, F401
     MinimumVersionPolicyFactory,
     VersionMappingFactory,
 )
+
+
+class ProposedChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = inv.ProposedChange
+
+    device = factory.SubFactory(DeviceFactory)
+    field = "os_version"
+    current_value = "20.04.6 LTS"
+    current_source = "person"
+    proposed_value = "22.04"
+    proposed_source = "ssh"
+    strength = 90
+    detail = "/etc/os-release over SSH"
+    last_proposed = factory.LazyFunction(timezone.now)

@@ -20,6 +20,10 @@ EXEMPT: dict[str, str] = {
     "estate.joblogentry": "part of a job; shown on the job page and in its API",
     "inventory.finding": "derived data recomputed by findings_evaluate(), never written by hand: read-only list page "
                          "and API, tested in tests/lifecycle/test_findings.py and test_lifecycle_api.py",
+    "inventory.fieldprovenance": "where a field's value came from: written by the device services and reconcile, shown "
+                                 "on the device page and in the device API (tests/inventory/test_provenance.py)",
+    "inventory.proposedchange": "made by discovery, never typed in: the inbox page, accept/reject in the UI and the "
+                                "API are tested in tests/inventory/test_provenance.py",
     "estate.scheduleevent": "written by the scheduler; shown on schedule pages and /api/jobs/schedule-events/",
     "estate.schedulerlease": "the scheduler's leader lease: internal state, tested in tests/core/test_scheduler.py",
     "discovery.credentialsetmember": "a credential's place in a set: written through the set's ordered `credentials` "
@@ -29,6 +33,8 @@ EXEMPT: dict[str, str] = {
     "discovery.hostresult": "part of a run: shown on the run page and /api/discovery/runs/{id}/hosts/",
     "discovery.hostkey": "learnt by discovery (trust on first use), never typed in: list/detail/delete/re-trust pages "
                          "and API are tested in tests/discovery/test_runs_ui_api.py",
+    "discovery.directorycomputer": "a directory source's record of the computers it read, written by the sync: shown "
+                                   "on the source's page (tests/discovery/test_directory_dc.py)",
     "discovery.deviceaccess": "which credential last worked for a device: internal state, shown on the device page",
     "migration_plans.playbookrun": "created by running a playbook on an approved wave, never by hand: run list/detail "
                                    "pages and /api/migration-plans/runs/ are tested in "

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from discovery import services
-from discovery.choices import DiscoveryModeChoices
+from discovery.choices import DiscoveryMethodChoices, DiscoveryModeChoices
 from discovery.models import Credential, CredentialSet, DiscoveryRun, HostKey, HostResult, Scope
 from discovery.secrets import PLACEHOLDER
 from estate.api.serializers import EstateModelSerializer
@@ -64,7 +64,8 @@ class CredentialSetSerializer(EstateModelSerializer):
 
     class Meta:
         model = CredentialSet
-        fields = ["id", "display", "name", "description", "credentials", "created", "last_updated"]
+        fields = ["id", "display", "name", "description", "approved_networks", "credentials", "created",
+                  "last_updated"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -93,17 +94,32 @@ class ScopeSerializer(EstateModelSerializer):
     class Meta:
         model = Scope
         fields = ["id", "display", "name", "site", "targets", "exclusions", "credential_sets", "use_snmp", "use_ssh",
-                  "snmp_port", "ssh_port", "snmp_timeout", "snmp_retries", "ssh_timeout", "concurrency",
+                  "allow_tofu", "snmp_port", "ssh_port", "snmp_timeout", "snmp_retries", "ssh_timeout", "concurrency",
                   "description", "created", "last_updated"]
+
+    def _save(self, instance, validated_data):
+        credential_sets = validated_data.pop("credential_sets", None)
+        for field, value in validated_data.items():
+            setattr(instance, field, value)
+        request = self.context.get("request")
+        try:
+            return services.scope_save(scope=instance, credential_sets=credential_sets,
+                                       user=request.user if request is not None else None)
+        except DjangoValidationError as exc:
+            raise _django_error(exc) from exc
 
 
 class DiscoverSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(default=False, help_text="Report what would change; write nothing")
+    exclusions = serializers.ListField(child=serializers.CharField(max_length=300), required=False, default=list,
+                                       max_length=10000, help_text="Left out of this run, besides the scope's own")
 
 
 class HostResultSerializer(serializers.ModelSerializer):
-    credential_name = serializers.CharField(source="credential.name", default=None, read_only=True)
-    device_name = serializers.CharField(source="device.name", default=None, read_only=True)
+    credential_name = serializers.CharField(source="credential.name", default=None, allow_null=True, read_only=True)
+    device_name = serializers.CharField(source="device.name", default=None, allow_null=True, read_only=True)
+    method = serializers.ChoiceField(choices=DiscoveryMethodChoices.choices, allow_blank=True, read_only=True,
+                                     help_text="How the host answered; empty when it did not")
 
     class Meta:
         model = HostResult
@@ -117,14 +133,15 @@ class DiscoveryRunSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="job.status", read_only=True)
     progress = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField()
-    started = serializers.DateTimeField(source="job.started", read_only=True)
-    finished = serializers.DateTimeField(source="job.finished", read_only=True)
+    started = serializers.DateTimeField(source="job.started", allow_null=True, read_only=True)
+    finished = serializers.DateTimeField(source="job.finished", allow_null=True, read_only=True)
     started_by = serializers.CharField(source="job.started_by", read_only=True)
 
     class Meta:
         model = DiscoveryRun
-        fields = ["id", "display", "job", "scope", "site", "targets", "dry_run", "status", "progress", "summary",
-                  "error", "started_by", "created", "started", "finished"]
+        fields = ["id", "display", "job", "scope", "site", "targets", "exclusions", "options", "credential_set_ids",
+                  "mode", "allow_tofu", "dry_run", "status", "progress", "summary", "error", "started_by", "created",
+                  "started", "finished"]
         read_only_fields = fields
 
     def get_display(self, obj) -> str:
@@ -142,7 +159,8 @@ class DiscoveryRunStartSerializer(serializers.Serializer):
 
     targets = serializers.ListField(child=serializers.CharField(max_length=300), min_length=1, max_length=10000,
                                     help_text="Addresses, ranges (a-b), CIDRs or names; optionally :port")
-    exclusions = serializers.ListField(child=serializers.CharField(max_length=300), required=False, default=list)
+    exclusions = serializers.ListField(child=serializers.CharField(max_length=300), required=False, default=list,
+                                       max_length=10000)
     site = serializers.PrimaryKeyRelatedField(queryset=Site.objects.all())
     credential_sets = serializers.PrimaryKeyRelatedField(many=True, queryset=CredentialSet.objects.all(),
                                                          allow_empty=False)
@@ -150,11 +168,14 @@ class DiscoveryRunStartSerializer(serializers.Serializer):
                                     help_text="Port for every target without its own (SNMP and SSH)")
     mode = serializers.ChoiceField(choices=DiscoveryModeChoices.choices, default=DiscoveryModeChoices.INVENTORY,
                                    help_text="identify: a quick SNMP sweep of identity only (system group, chassis)")
+    allow_tofu = serializers.BooleanField(default=False, help_text="Offer SSH credentials to hosts whose key was "
+                                                                    "never recorded (trust on first use)")
     dry_run = serializers.BooleanField(default=False)
 
     def to_internal_value(self, data):
-        if isinstance(data, dict) and isinstance(data.get("targets"), str):  # one per line, like a scope
-            data = {**data, "targets": [t for t in data["targets"].splitlines() if t.strip()]}
+        for name in ("targets", "exclusions"):  # one per line, like a scope
+            if isinstance(data, dict) and isinstance(data.get(name), str):
+                data = {**data, name: [t for t in data[name].splitlines() if t.strip()]}
         return super().to_internal_value(data)
 
 

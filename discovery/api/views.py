@@ -27,6 +27,11 @@ def _django_error(exc: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(serializers.as_serializer_error(exc))
 
 
+RUN_STARTED = inline_serializer("DiscoveryRunStarted", {  # what _start_response answers
+    "run": serializers.IntegerField(), "job": serializers.IntegerField(), "status": serializers.CharField(),
+    "dry_run": serializers.BooleanField(), "url": serializers.CharField()})
+
+
 class CredentialViewSet(EstateModelViewSet):
     queryset = selectors.credential_list()
     serializer_class = s.CredentialSerializer
@@ -49,7 +54,7 @@ class ScopeViewSet(EstateModelViewSet):
     ordering_fields = ["name", "id"]
     extra_permissions = {"discover": ["discovery.view_scope", "discovery.add_discoveryrun"]}
 
-    @extend_schema(request=s.DiscoverSerializer, responses={202: s.DiscoveryRunSerializer})
+    @extend_schema(request=s.DiscoverSerializer, responses={202: RUN_STARTED})
     @action(detail=True, methods=["post"])
     def discover(self, request, pk=None):
         """Start a discovery of this scope now. 202 with the run and job ids; an impossible scope is a 400."""
@@ -58,6 +63,7 @@ class ScopeViewSet(EstateModelViewSet):
         options.is_valid(raise_exception=True)
         try:
             run = services.discovery_run_start(site=scope.site, scope=scope, dry_run=options.validated_data["dry_run"],
+                                               exclusions="\n".join(options.validated_data["exclusions"]),
                                                user=request.user, started_by=request.user.get_username())
         except DjangoValidationError as exc:
             raise _django_error(exc) from exc
@@ -66,7 +72,8 @@ class ScopeViewSet(EstateModelViewSet):
 
 class DiscoveryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
                           viewsets.GenericViewSet):
-    """Runs: read-only, except POST: an ad hoc run {targets, site, credential_sets, port, mode, dry_run}."""
+    """Runs: read-only, except POST: an ad hoc run {targets, exclusions, site, credential_sets, port, mode,
+    allow_tofu, dry_run}."""
 
     queryset = selectors.run_list()
     serializer_class = s.DiscoveryRunSerializer
@@ -78,7 +85,7 @@ class DiscoveryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
     def get_serializer_class(self):
         return s.DiscoveryRunStartSerializer if self.action == "create" else s.DiscoveryRunSerializer
 
-    @extend_schema(request=s.DiscoveryRunStartSerializer, responses={202: s.DiscoveryRunSerializer})
+    @extend_schema(request=s.DiscoveryRunStartSerializer, responses={202: RUN_STARTED})
     def create(self, request, *args, **kwargs):
         start = s.DiscoveryRunStartSerializer(data=request.data)
         start.is_valid(raise_exception=True)
@@ -87,7 +94,8 @@ class DiscoveryRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixi
             run = services.discovery_run_start(
                 site=data["site"], targets="\n".join(data["targets"]), exclusions="\n".join(data["exclusions"]),
                 credential_sets=data["credential_sets"], port=data.get("port"), mode=data["mode"],
-                dry_run=data["dry_run"], user=request.user, started_by=request.user.get_username(),
+                allow_tofu=data["allow_tofu"], dry_run=data["dry_run"], user=request.user,
+                started_by=request.user.get_username(),
             )
         except DjangoValidationError as exc:
             raise _django_error(exc) from exc

@@ -68,7 +68,7 @@ ENT_CLASS_COLUMN = ENT_PHYSICAL_ENTRY + ".5"
 ENT_CLASS_CHASSIS = 3
 # entPhysicalDescr, Class, HardwareRev, FirmwareRev, SoftwareRev, SerialNum, MfgName, ModelName
 ENT_IDENTITY_COLUMNS = (2, 5, 8, 9, 10, 11, 12, 13)
-SYSTEM_SCALARS = tuple(f"{SYSTEM}.{n}.0" for n in range(1, 7))  # sysDescr .. sysLocation
+SYSTEM_SCALARS = tuple(f"{SYSTEM}.{n}.0" for n in range(1, 8))  # sysDescr .. sysServices
 
 
 def _entity_oids(index: int) -> tuple[str, ...]:
@@ -89,11 +89,14 @@ INVENTORY_SUBTREES: tuple[str, ...] = (
     "1.3.6.1.2.1.31.1.1",  # ifXTable
     "1.3.6.1.2.1.4.20",  # IP-MIB ipAddrTable
     "1.3.6.1.2.1.4.34",  # ipAddressTable
+    "1.0.8802.1.1.2.1.3",  # LLDP-MIB local system: lldpLocSysDesc, enabled capabilities (and local ports)
     "1.0.8802.1.1.2.1.4",  # LLDP-MIB remote tables
     "1.0.8802.1.1.2.1.5.4795.1.3.3",  # LLDP-MED inventory
     "1.3.6.1.4.1.9.9.23.1.2.1",  # CISCO-CDP-MIB cdpCacheTable (also on many non-Cisco phones)
     "1.3.6.1.2.1.33.1.1",  # UPS-MIB upsIdent
     "1.3.6.1.2.1.43.5",  # Printer-MIB prtGeneral
+    "1.3.6.1.2.1.17.1.2",  # BRIDGE-MIB dot1dBaseNumPorts (one scalar)
+    "1.3.6.1.2.1.17.7.1.1",  # Q-BRIDGE-MIB dot1qBase scalars (dot1qNumVlans)
 )
 
 # Extra subtrees by sysObjectID enterprise number.
@@ -106,7 +109,14 @@ VENDOR_SUBTREES: dict[int, tuple[str, ...]] = {
     1027: ("1.3.6.1.4.1.1027",),  # Mitel
     13885: ("1.3.6.1.4.1.13885",),  # Polycom
     5003: ("1.3.6.1.4.1.5003",),  # AudioCodes
+    2620: ("1.3.6.1.4.1.2620.1.6",),  # Check Point CHECKPOINT-MIB svn: version, appliance product and serial
+    6574: ("1.3.6.1.4.1.6574.1.5",),  # Synology SYNOLOGY-SYSTEM-MIB: model, serial, DSM version
 }
+# Stock agents whose sysObjectID names the agent, not the product (NET-SNMP-MIB, UCD-SNMP-MIB): an inventory asks
+# which enterprise subtrees answer instead, one GETNEXT per enterprise (the maker often registers its MIB there).
+AGENT_ENTERPRISES = frozenset({8072, 2021})
+MAX_ENTERPRISE_PROBES = 6
+ENTERPRISES = "1.3.6.1.4.1"
 
 
 def subtrees_for(sys_object_id: str | None) -> tuple[str, ...]:
@@ -202,6 +212,38 @@ async def _walk(sweep: Sweep, credential: SnmpCredential, address: tuple[str, in
             cursor = oid
 
 
+async def _probe_enterprises(sweep: Sweep, credential: SnmpCredential, address: tuple[str, int],
+                             out: dict[str, SnmpValue], budget: _Budget, max_varbinds: int,
+                             max_repetitions: int) -> None:
+    """Behind a stock agent's sysObjectID: the first value of each enterprise subtree that answers (jumping from one
+    enterprise to the next), and the identity subtrees of the makers among them."""
+    cursor = ENTERPRISES
+    for _ in range(MAX_ENTERPRISE_PROBES):
+        response = await sweep.request(credential, address, GETNEXT, 0, 0, [cursor])
+        if response.error_status or not response.varbinds:
+            return
+        oid, value = response.varbinds[0]
+        if not oid.startswith(ENTERPRISES + ".") or value is END_OF_MIB_VIEW:
+            return
+        try:
+            number = int(oid.split(".")[6])
+        except (IndexError, ValueError):
+            return
+        if value is not None and not isinstance(value, ExceptionValue) and budget.take(value):
+            out.setdefault(oid, value)
+        if number not in AGENT_ENTERPRISES:
+            for root in VENDOR_SUBTREES.get(number, ()):
+                await _walk(sweep, credential, address, root, out, budget, max_varbinds, max_repetitions)
+        cursor = f"{ENTERPRISES}.{number + 1}"
+
+
+def _enterprise(sys_object_id: object) -> int | None:
+    if isinstance(sys_object_id, str) and sys_object_id.startswith(ENTERPRISES + "."):
+        with contextlib.suppress(ValueError, IndexError):
+            return int(sys_object_id.split(".")[6])
+    return None
+
+
 async def _find_chassis(sweep: Sweep, credential: SnmpCredential, address: tuple[str, int]) -> dict[str, SnmpValue]:
     """Chassis identity when it is not entPhysicalIndex 1: a short GETBULK of entPhysicalClass."""
     found: dict[str, SnmpValue] = {}
@@ -292,6 +334,11 @@ async def _inventory_one(sweep: Sweep, credentials: Sequence[SnmpCredential], ta
                 if not complete and budget.bytes_left < 0:
                     problems.append("byte budget spent")
                     break
+            if _enterprise(sys_object_id) in AGENT_ENTERPRISES and budget.bytes_left > 0:
+                try:
+                    await _probe_enterprises(sweep, credential, target, out, budget, max_varbinds, max_repetitions)
+                except SnmpError as exc:
+                    problems.append(f"{ENTERPRISES}: {exc}")
     except TimeoutError:
         problems.append(f"host deadline of {host_deadline:g}s exceeded")
     finally:

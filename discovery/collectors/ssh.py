@@ -514,7 +514,7 @@ def _collect_commands(transport: paramiko.Transport, command_timeout: float,
 
 def _collect_one(target: tuple[str, int], credentials: Sequence[SshCredential],
                  known: tuple[str, str] | None, timeout: float, command_timeout: float,
-                 host_deadline: float, keys: _Keys | None = None) -> SshReply:
+                 host_deadline: float, keys: _Keys | None = None, trust_new_keys: bool = False) -> SshReply:
     address, port = target
     started = time.monotonic()
 
@@ -535,6 +535,11 @@ def _collect_one(target: tuple[str, int], credentials: Sequence[SshCredential],
             # refuse before authenticating: nothing secret has been sent to this host
             return reply(host_key_changed=True, **seen,
                          error=f"host key changed: expected {known[1]} got {key_fp}; re-trust the device to continue")
+        if known is None and not trust_new_keys:
+            # no password or key goes to a host nobody has vouched for: it might be anyone's listener
+            return reply(host_key_type=key_type, banner=banner,
+                         error=f"host key unknown ({key_type} {key_fp}): no credentials offered; allow "
+                               "trust-on-first-use for this run or scope to record it")
         if not credentials:
             return reply(**seen, error="auth failed: no credentials")
         winner: SshCredential | None = None
@@ -569,11 +574,12 @@ def _collect_one(target: tuple[str, int], credentials: Sequence[SshCredential],
 def ssh_collect(targets: Sequence[tuple[str, int]], credentials: Sequence[SshCredential], *,
                 known_host_keys: Mapping[tuple[str, int], tuple[str, str]], timeout: float = 10.0,
                 command_timeout: float = 30.0, concurrency: int = 16,
-                host_deadline: float = HOST_DEADLINE) -> Iterator[SshReply]:
+                host_deadline: float = HOST_DEADLINE, trust_new_keys: bool = False) -> Iterator[SshReply]:
     """Collect every target with a bounded thread pool; replies come back as hosts finish, in any order.
 
-    known_host_keys maps (address, port) to the recorded (key type, SHA256 fingerprint). An unknown host is
-    trusted on first use and its key reported; a known host whose key differs is refused before authentication.
+    known_host_keys maps (address, port) to the recorded (key type, SHA256 fingerprint). An unknown host gets no
+    credentials (an error reply) unless trust_new_keys (trust on first use: its key is reported to be recorded);
+    a known host whose key differs is refused before authentication.
     """
     pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="ssh-collect")
     keys = _Keys()
@@ -589,7 +595,7 @@ def ssh_collect(targets: Sequence[tuple[str, int]], credentials: Sequence[SshCre
                 return
             target = (address, int(port))
             futures[pool.submit(_collect_one, target, credentials, known_host_keys.get(target), timeout,
-                                command_timeout, host_deadline, keys)] = target
+                                command_timeout, host_deadline, keys, trust_new_keys)] = target
 
     try:
         submit_more()

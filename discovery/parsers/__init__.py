@@ -9,12 +9,14 @@ The results are not classified: call discovery.classify.classify(facts) after me
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from discovery.facts import HostFacts, InterfaceFact, NeighbourFact
+from discovery import registry
+from discovery.facts import Evidence, HostFacts, InterfaceFact, NeighbourFact
 from discovery.parsers import (
     asterisk,
     cdp,
@@ -25,13 +27,14 @@ from discovery.parsers import (
     linux,
     lldp,
     snmp_system,
+    standard,
     text,
     vendor,
 )
 from discovery.parsers.mib import Mib
 from discovery.raw import CommandOutput, SnmpReply, SshReply
 
-__all__ = ["merge_facts", "parse_snmp", "parse_ssh"]
+__all__ = ["merge_facts", "parse_snmp", "parse_ssh", "record_errors"]
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +42,34 @@ _FIELDS = {f.name for f in dataclasses.fields(HostFacts)}
 MAX_OUTPUT = 16 * 1024 * 1024
 
 
+# Callbacks told of every parser failure that _safe absorbed (tests use record_errors() to see them).
+ERROR_HOOKS: list[Callable[[str, BaseException], None]] = []
+
+
+@contextlib.contextmanager
+def record_errors() -> Iterator[list[str]]:
+    """Collect "<parser>: <exception>" for every parser failure inside the block (production goes on regardless)."""
+    errors: list[str] = []
+
+    def hook(name: str, exc: BaseException) -> None:
+        errors.append(f"{name}: {type(exc).__name__}: {exc}"[:500])
+
+    ERROR_HOOKS.append(hook)
+    try:
+        yield errors
+    finally:
+        ERROR_HOOKS.remove(hook)
+
+
 def _safe(func: Callable[..., Any], *args: Any, default: Any = None) -> Any:
-    """One broken parser must not lose the whole host: log it and go on."""
+    """One broken parser must not lose the whole host: log it, tell the hooks, and go on."""
     try:
         return func(*args)
-    except Exception:  # noqa: BLE001 - parsers must never raise on hostile input
-        log.exception("discovery parser %s failed", getattr(func, "__qualname__", func))
+    except Exception as exc:  # noqa: BLE001 - parsers must never raise on hostile input
+        name = getattr(func, "__qualname__", repr(func))
+        log.exception("discovery parser %s failed", name)
+        for hook in list(ERROR_HOOKS):
+            hook(f"{getattr(func, '__module__', '')}.{name}", exc)
         return {} if default is None else default
 
 
@@ -52,15 +77,20 @@ def _combine(address: str, sources: tuple[str, ...], parts: Iterable[dict[str, A
     """Build HostFacts from partial dicts; the first part that has a value for a field wins."""
     values: dict[str, Any] = {}
     extra: dict[str, str] = {}
+    mibs: list[str] = []
     for part in parts:
         for key, value in part.items():
             if key == "extra":
                 for k, v in value.items():
                     if v:
                         extra.setdefault(str(k), str(v))
+            elif key == "mibs":
+                mibs.extend(value)
             elif key in _FIELDS and value not in (None, "", ()) and key not in values:
                 values[key] = value
     values["extra"] = tuple(sorted(extra.items()))
+    if mibs:
+        values["mibs"] = tuple(sorted(set(mibs)))
     return HostFacts(address=address, sources=sources, **values)
 
 
@@ -71,6 +101,7 @@ def parse_snmp(reply: SnmpReply) -> HostFacts:
     chassis = _safe(entity.parse, mib)
     resources = _safe(host_resources.parse, mib)
     vendor_facts = _safe(vendor.scalars, mib)
+    generic = _safe(standard.parse, mib)
     ifaces = _safe(interfaces.parse, mib)
     names = _safe(interfaces.if_names, mib)
     neighbours: list[NeighbourFact] = []
@@ -83,12 +114,69 @@ def parse_snmp(reply: SnmpReply) -> HostFacts:
         extra["ccm_version"] = version
     # a printer's hrDeviceDescr names the model ("HP Color LaserJet M452nw")
     printer = resources.get("extra", {}).get("printer_descr")
-    fallback = {"model": printer} if printer and "Printer-MIB" in vendor_facts.get("mibs", ()) else {}
+    fallback = {"model": printer, "_detail": {"model": "HOST-RESOURCES-MIB hrDeviceDescr of the printer"}} if (
+        printer and ("Printer-MIB" in vendor_facts.get("mibs", ()) or _is_print_device(resources, system))) else {}
     # vendor MIBs state the product better than ENTITY-MIB; the system group fills the rest
-    return _combine(address, ("snmp",), [
-        vendor_facts, chassis, fallback, system, resources, ifaces,
-        {"neighbours": tuple(neighbours), "extra": extra},
-    ])
+    parts = [vendor_facts, chassis, fallback, generic, system, resources, ifaces,
+             {"neighbours": tuple(_with_oui(neighbours)), "extra": extra}]
+    facts = _combine(address, ("snmp",), parts)
+    facts = _with_evidence(facts, _SNMP_EVIDENCE, parts)
+    return _safe(_registry_maker, facts, default=facts)
+
+
+_GENERAL_PURPOSE = ("linux", "freebsd", "openbsd", "netbsd", "sunos", "aix", "hp-ux", "darwin", "hardware:")
+
+
+def _is_print_device(resources: dict[str, Any], system: dict[str, Any]) -> bool:
+    """hrDevicePrinter on a box with no disks and no general-purpose OS: the printer itself, not a print queue."""
+    descr = (system.get("sys_descr") or "").lower()
+    return "disk_storage" not in resources.get("device_types", ()) and not descr.startswith(_GENERAL_PURPOSE) and (
+        "software: windows" not in descr)
+
+
+def _with_oui(neighbours: list[NeighbourFact]) -> list[NeighbourFact]:
+    """A neighbour known only by its MAC gets the maker the IEEE assigned its OUI to."""
+    out = []
+    for item in neighbours:
+        if not item.manufacturer and item.remote_mac:
+            maker = registry.oui_maker(item.remote_mac)
+            if maker:
+                item = dataclasses.replace(item, manufacturer=maker)
+        out.append(item)
+    return out
+
+
+# who registered the number says who made the box, no more: below a vendor MIB or rule (70), above a guess (30)
+REGISTRY_STRENGTH = 60
+
+
+def _registry_maker(facts: HostFacts) -> HostFacts:
+    """Canonical maker names; a manufacturer from the IANA registry (sysObjectID, else snmpEngineID, else an
+    enterprise subtree that answers) when no MIB named one."""
+    if facts.manufacturer:
+        maker = registry.canonical(facts.manufacturer)
+        return dataclasses.replace(facts, manufacturer=maker) if maker and maker != facts.manufacturer else facts
+    found = registry.oid_maker(facts.sys_object_id)
+    where = "sysObjectID"
+    if found is None:
+        number = registry.engine_enterprise(facts.engine_id)
+        maker = registry.enterprise_maker(number)
+        found = (maker, number) if maker and number is not None else None
+        where = "snmpEngineID"
+    number = registry.enterprise_of(facts.sys_object_id)
+    if found is None and number is not None and registry.is_agent(number):
+        # behind a stock agent (net-snmp): the first maker's enterprise subtree that answered
+        for item in facts.mibs:
+            number = text.to_int(item.removeprefix("enterprise:")) if item.startswith("enterprise:") else None
+            maker = registry.enterprise_maker(number)
+            if maker and number is not None:
+                found, where = (maker, number), "its MIB subtree answers"
+                break
+    if found is None:
+        return facts
+    maker, number = found
+    evidence = Evidence("snmp_generic", REGISTRY_STRENGTH, f"IANA enterprise {number} ({where})")
+    return dataclasses.replace(facts, manufacturer=maker, evidence=(*facts.evidence, ("manufacturer", evidence)))
 
 
 def _stdout(outputs: Any, name: str) -> str | None:
@@ -138,7 +226,46 @@ def parse_ssh(reply: SshReply) -> HostFacts:
     software = _safe(linux.packages_dpkg, out.get("packages_dpkg"), default=[]) or _safe(
         linux.packages_rpm, out.get("packages_rpm"), default=[])
     parts.append({"software": tuple(sorted(software, key=lambda s: (s.product.lower(), s.version or "")))})
-    return _combine(address, ("ssh",), parts)
+    facts = _combine(address, ("ssh",), parts)
+    return _with_evidence(facts, _SSH_NETWORK_EVIDENCE if shell == "network_cli" else _SSH_EVIDENCE)
+
+
+# Where the parsers' identity values come from. Classification replaces the evidence of the fields its rules decide.
+_SNMP_EVIDENCE = {
+    "hostname": Evidence("snmp_vendor", 70, "sysName"),
+    "engine_id": Evidence("snmp_vendor", 70, "snmpEngineID"),
+    "manufacturer": Evidence("snmp_vendor", 70, "ENTITY-MIB or vendor MIB"),
+    "model": Evidence("snmp_vendor", 70, "ENTITY-MIB entPhysicalModelName or vendor MIB"),
+    "serial": Evidence("snmp_vendor", 70, "ENTITY-MIB entPhysicalSerialNum or vendor MIB"),
+    "firmware": Evidence("snmp_vendor", 70, "ENTITY-MIB firmware revision or vendor MIB"),
+    "version": Evidence("snmp_vendor", 70, "ENTITY-MIB software revision or vendor MIB"),
+}
+_SSH_EVIDENCE = {
+    "hostname": Evidence("ssh", 90, "hostname over SSH"),
+    "manufacturer": Evidence("ssh", 90, "DMI over SSH"),
+    "model": Evidence("ssh", 90, "DMI over SSH"),
+    "serial": Evidence("ssh", 90, "DMI over SSH"),
+    "firmware": Evidence("ssh", 90, "DMI over SSH"),
+    "platform": Evidence("ssh", 90, "over SSH"),
+    "version": Evidence("ssh", 90, "over SSH"),
+}
+_SSH_NETWORK_EVIDENCE = {name: Evidence("ssh", 90, "show version / show inventory over SSH") for name in _SSH_EVIDENCE}
+
+
+def _with_evidence(facts: HostFacts, table: dict[str, Evidence],
+                   parts: Iterable[dict[str, Any]] = ()) -> HostFacts:
+    """Default evidence per field; a part that names what it read (``_detail``) describes the fields it gave."""
+    details: dict[str, str] = {}
+    seen: set[str] = set()
+    for part in parts:
+        for key, value in part.items():
+            if key in table and key not in seen and value not in (None, "", ()):
+                seen.add(key)
+                if key in part.get("_detail", {}):
+                    details[key] = part["_detail"][key]
+    evidence = tuple((name, dataclasses.replace(ev, detail=details[name]) if name in details else ev)
+                     for name, ev in table.items() if getattr(facts, name) not in (None, ""))
+    return dataclasses.replace(facts, evidence=evidence) if evidence else facts
 
 
 def _merge_interfaces(groups: list[tuple[InterfaceFact, ...]]) -> tuple[InterfaceFact, ...]:
@@ -169,14 +296,20 @@ def merge_facts(*facts: HostFacts) -> HostFacts:
     if len(items) == 1:
         return dataclasses.replace(items[0], classification=None)
     values: dict[str, Any] = {}
+    evidence: dict[str, Evidence] = {}  # a merged value keeps the evidence of the facts it came from
     for item in items:
         for field in dataclasses.fields(HostFacts):
             value = getattr(item, field.name)
             if field.name in ("sources", "interfaces", "neighbours", "connections", "extra", "mibs",
                               "device_types", "processes", "classification"):
                 continue
+            if field.name == "evidence":
+                continue
             if value not in (None, "", ()) and field.name not in values:
                 values[field.name] = value
+                ev = item.evidence_for(field.name)
+                if ev is not None:
+                    evidence[field.name] = ev
     # SNMP's sysDescr is what the sysDescr rules are written for; keep it when there is one
     snmp_descr = next((f.sys_descr for f in items if "snmp" in f.sources and f.sys_descr), None)
     if snmp_descr:
@@ -193,4 +326,5 @@ def merge_facts(*facts: HostFacts) -> HostFacts:
             extra.setdefault(key, value)
     values["extra"] = tuple(sorted(extra.items()))
     values["classification"] = None
+    values["evidence"] = tuple(evidence.items())
     return HostFacts(**values)

@@ -53,6 +53,12 @@ def pick_chassis(rows: dict[int, dict[int, Any]]) -> int | None:
     return top[0] if top else None
 
 
+_DETAIL = {"model": "entPhysicalModelName", "serial": "entPhysicalSerialNum",
+           "hardware_revision": "entPhysicalHardwareRev", "firmware": "entPhysicalSoftwareRev/FirmwareRev",
+           "manufacturer": "entPhysicalMfgName",
+           "version": "entPhysicalSoftwareRev"}
+
+
 def parse(mib: Mib) -> dict[str, Any]:
     rows = _columns(mib)
     index = pick_chassis(rows)
@@ -68,12 +74,15 @@ def parse(mib: Mib) -> dict[str, Any]:
         "hardware_revision": text.name(row.get(COL_HW)),
         "firmware": text.name(row.get(COL_SW)) or text.name(row.get(COL_FW)),
         "manufacturer": text.placeholder(text.name(row.get(COL_MFG))),
+        # the chassis's software revision is the release it runs (network OSes, appliances)
+        "version": text.placeholder(text.name(row.get(COL_SW))),
     }
     descr = text.name(row.get(COL_DESCR))
     extra = {"entity_descr": descr} if descr else {}
     if text.name(row.get(COL_FW)) and text.name(row.get(COL_SW)):
         extra["entity_firmware"] = text.name(row.get(COL_FW)) or ""
-    result = {k: v for k, v in out.items() if v}
+    result: dict[str, Any] = {k: v for k, v in out.items() if v}
+    result["_detail"] = {key: f"ENTITY-MIB {column} of entity {index}" for key, column in _DETAIL.items()}
     if extra:
         result["extra"] = extra
     return result

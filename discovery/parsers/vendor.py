@@ -14,7 +14,8 @@ ENTERPRISES = "1.3.6.1.4.1"
 # (MIB label, subtree that must answer, {field: scalar OID}); first table with a value wins per field.
 # Public OIDs: Dell IDRAC-MIB-SMIv2 / MIB-Dell-10892, HPE CPQSINFO-MIB, APC PowerNet-MIB, CyberPower CPS-MIB,
 # UPS-MIB (RFC 1628), Eaton XUPS-MIB, Juniper JUNIPER-MIB, Fortinet FORTINET-CORE/FORTIGATE-MIB,
-# PAN-COMMON-MIB, Synology SYNOLOGY-SYSTEM-MIB, Printer-MIB (RFC 3805), OLD-CISCO-CHASSIS-MIB.
+# PAN-COMMON-MIB, Synology SYNOLOGY-SYSTEM-MIB, Check Point CHECKPOINT-MIB, Printer-MIB (RFC 3805),
+# OLD-CISCO-CHASSIS-MIB.
 SCALARS: tuple[tuple[str, str, dict[str, str]], ...] = (
     ("IDRAC-MIB", "1.3.6.1.4.1.674.10892.5", {
         "model": "1.3.6.1.4.1.674.10892.5.1.3.12.0",
@@ -75,6 +76,11 @@ SCALARS: tuple[tuple[str, str, dict[str, str]], ...] = (
         "serial": "1.3.6.1.4.1.6574.1.5.2.0",
         "firmware": "1.3.6.1.4.1.6574.1.5.3.0",
     }),
+    ("CHECKPOINT-MIB", "1.3.6.1.4.1.2620.1.6", {  # svnInfo / svnApplianceInfo
+        "model": "1.3.6.1.4.1.2620.1.6.16.7.0",  # svnApplianceProductName
+        "serial": "1.3.6.1.4.1.2620.1.6.16.3.0",  # svnApplianceSerialNumber
+        "version": "1.3.6.1.4.1.2620.1.6.4.1.0",  # svnVersion ("R80.10")
+    }),
     ("Printer-MIB", "1.3.6.1.2.1.43", {
         "serial": "1.3.6.1.2.1.43.5.1.1.17.1",
     }),
@@ -107,6 +113,7 @@ MAX_PHONES = 50000
 def scalars(mib: Mib) -> dict[str, Any]:
     out: dict[str, Any] = {}
     mibs: list[str] = []
+    detail: dict[str, str] = {}
     for label, subtree, fields in SCALARS:
         if not mib.has(subtree):
             continue
@@ -115,7 +122,9 @@ def scalars(mib: Mib) -> dict[str, Any]:
             value = text.serial(mib.get(oid)) if field_name == "serial" else text.name(mib.get(oid))
             if value:
                 found = True
-                out.setdefault(field_name, value)
+                if field_name not in out:
+                    out[field_name] = value
+                    detail[field_name] = f"{label} {oid}"
         if found or label in ("UPS-MIB", "Printer-MIB"):
             mibs.append(label)
     for label, subtree in PRESENCE:
@@ -127,7 +136,10 @@ def scalars(mib: Mib) -> dict[str, Any]:
         out["mibs"] = tuple(sorted(set(mibs)))
     if "manufacturer" in out:
         out["manufacturer"] = text.placeholder(out["manufacturer"])
-    return {k: v for k, v in out.items() if v}
+    result = {k: v for k, v in out.items() if v}
+    if detail:
+        result["_detail"] = detail
+    return result
 
 
 def ccm_version(mib: Mib) -> str | None:

@@ -22,3 +22,14 @@ def discovery_card(context, device):
         "results": data["results"] if user.has_perm("discovery.view_discoveryrun") else [],
         "access": data["access"] if user.has_perm("discovery.view_credential") else [],
     }
+
+
+@register.inclusion_tag("discovery/inc/run_proposals.html", takes_context=True)
+def run_proposals(context, run):
+    """The open proposals a run made (values stronger than a person's), with a link to review them."""
+    from inventory.choices import ProposedChangeStatusChoices
+    from inventory.models import ProposedChange
+
+    count = ProposedChange.objects.filter(job_id=run.job_id, status=ProposedChangeStatusChoices.OPEN).count()
+    return {"count": count, "run": run, "perms": context.get("perms"), "request": context.get("request"),
+            "csrf_token": context.get("csrf_token")}

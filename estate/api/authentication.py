@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from estate.context import audit_set_actor
 from estate.models import Token, hash_token_key
+from estate.services import token_touch
+from estate.throttling import bad_token_check, bad_token_record
 
 
 class TokenAuthentication(authentication.BaseAuthentication):
@@ -21,20 +22,19 @@ class TokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed("Invalid token header: expected 'Token <key>'.")
+        bad_token_check(request)  # 429 for an address that keeps sending bad tokens
         try:
             key = parts[1].decode()
         except UnicodeDecodeError as exc:
+            bad_token_record(request)
             raise exceptions.AuthenticationFailed("Invalid token header: the key must be ASCII.") from exc
         token = Token.objects.select_related("user").filter(key_hash=hash_token_key(key)).first()
-        if token is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        if token.is_expired:
-            raise exceptions.AuthenticationFailed("Token expired.")
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive.")
-        now = timezone.now()
-        if token.last_used is None or (now - token.last_used).total_seconds() > 60:
-            Token.objects.filter(pk=token.pk).update(last_used=now)  # at most once a minute: keep reads cheap
+        problem = ("Invalid token." if token is None else "Token expired." if token.is_expired
+                   else "User inactive." if not token.user.is_active else "")
+        if problem:
+            bad_token_record(request)
+            raise exceptions.AuthenticationFailed(problem)
+        token_touch(token=token)  # at most once a minute, and it never fails the request
         audit_set_actor(token.user)
         return token.user, token
 

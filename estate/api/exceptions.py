@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
@@ -25,6 +25,8 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -39,6 +41,21 @@ def exception_handler(exc, context):
     if request is not None and getattr(request, "id", None):
         body["error"]["request_id"] = request.id
     return Response(body, status=response.status_code, headers=_headers(response))
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is too large."
+    default_code = "too_large"
+
+
+def error_body(*, status_code: int, code: str, message: str, detail=None, request=None) -> dict:
+    """The JSON error body, for errors raised outside DRF (unknown /api/ paths, method errors, huge bodies)."""
+    body = {"error": {"status": status_code, "code": code, "message": message,
+                      "detail": detail if detail is not None else {"detail": message}}}
+    if request is not None and getattr(request, "id", None):
+        body["error"]["request_id"] = request.id
+    return body
 
 
 def _summary(detail) -> str:

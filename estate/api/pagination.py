@@ -1,3 +1,4 @@
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
 from estate.pagination import page_records
@@ -9,6 +10,34 @@ class EstatePagination(LimitOffsetPagination):
 
     default_limit = 50
     max_limit = 1000
+    max_offset = 2**63 - 1  # beyond what any database can skip
+
+    def get_limit(self, request):
+        """A whole number from 1; above max_limit it means max_limit. Anything else is a 400, not ignored."""
+        value = request.query_params.get(self.limit_query_param)
+        if value is None:
+            return self.default_limit
+        if not (value.isascii() and value.isdigit() and int(value) >= 1):
+            raise ValidationError({self.limit_query_param: ["Give a whole number from 1."]})
+        return min(int(value), self.max_limit)
+
+    def get_offset(self, request):
+        value = request.query_params.get(self.offset_query_param)
+        if value is None:
+            return 0
+        if not (value.isascii() and value.isdigit() and int(value) <= self.max_offset):
+            raise ValidationError({self.offset_query_param: ["Give a whole number from 0."]})
+        return int(value)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["schema"].update({"minimum": 1})
+                parameter["description"] = f"Rows per page: 1 to {self.max_limit} (more means {self.max_limit})."
+            elif parameter["name"] == self.offset_query_param:
+                parameter["schema"].update({"minimum": 0, "maximum": self.max_offset})
+        return parameters
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request

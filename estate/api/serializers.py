@@ -15,7 +15,9 @@ class EstateModelSerializer(serializers.ModelSerializer):
     def get_display(self, obj) -> str:
         return str(obj)
 
-    def _save(self, instance, validated_data):
+    def build(self, instance, validated_data) -> tuple[object, dict]:
+        """Set the validated values on the instance; return it with its many-to-many values (set after saving)."""
+        validated_data = dict(validated_data)
         m2m = {}
         for field in list(validated_data):
             model_field = instance._meta.get_field(field) if field in _field_names(instance) else None
@@ -23,6 +25,10 @@ class EstateModelSerializer(serializers.ModelSerializer):
                 m2m[field] = validated_data.pop(field)
         for field, value in validated_data.items():
             setattr(instance, field, value)
+        return instance, m2m
+
+    def _save(self, instance, validated_data):
+        instance, m2m = self.build(instance, validated_data)
         try:
             return object_save(instance=instance, m2m=m2m)
         except DjangoValidationError as exc:

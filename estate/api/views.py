@@ -100,6 +100,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, mixins.Retrie
             description=serializer.validated_data.get("description", ""),
             write_enabled=serializer.validated_data.get("write_enabled", False),
             expires=serializer.validated_data.get("expires"),
+            parent=self.request.auth if isinstance(self.request.auth, Token) else None,
         )
         token._plain_key = key
         serializer.instance = token

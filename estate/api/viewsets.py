@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from auditlog.models import LogEntry
-from django.db import transaction
+from django.conf import settings
 from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from estate.api.serializers import LogEntrySerializer
+from estate.services import BulkValidationError, objects_save
 
 
 class EstateModelViewSet(viewsets.ModelViewSet):
@@ -20,10 +21,17 @@ class EstateModelViewSet(viewsets.ModelViewSet):
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, list):
             return super().create(request, *args, **kwargs)
+        limit = settings.ESTATE_API_MAX_BULK
+        if len(request.data) > limit:  # checked before any validation: a huge list costs nothing
+            raise serializers.ValidationError({"non_field_errors": [f"Send at most {limit:,} objects at once."]})
         serializer = self.get_serializer(data=request.data, many=True)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            serializer.save()
+        child = serializer.child
+        items = [child.build(child.Meta.model(), data) for data in serializer.validated_data]
+        try:  # every object is validated before the write transaction opens, then all are saved or none
+            serializer.instance = objects_save(items=items)
+        except BulkValidationError as exc:
+            raise serializers.ValidationError(exc.problems) from exc
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=LogEntrySerializer(many=True))

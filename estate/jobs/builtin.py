@@ -1,6 +1,7 @@
 """Built-in job runners: a sleeper to test and demonstrate workers, and the job-history clean-up.
 
-Registered explicitly in settings.ESTATE_JOB_RUNNERS ("test.sleep", "estate.prune_jobs").
+Registered explicitly: "estate.prune_jobs" in settings.ESTATE_JOB_RUNNERS; "test.sleep" only in tests/settings.py,
+so production cannot run it.
 """
 
 from __future__ import annotations

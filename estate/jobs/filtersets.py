@@ -6,7 +6,7 @@ import django_filters
 from django.conf import settings
 
 from estate.choices import BlackoutRuleChoices, JobStatusChoices, ScheduleEventOutcomeChoices
-from estate.filters import BoundedIsoDateTimeFilter, SearchFilterSet
+from estate.filters import MAX_ID, BoundedIsoDateTimeFilter, SearchFilterSet
 from estate.models import BlackoutWindow, Job, Schedule, ScheduleEvent
 
 
@@ -21,7 +21,8 @@ class JobFilterSet(SearchFilterSet):
     queue = django_filters.CharFilter()
     started_by = django_filters.CharFilter(lookup_expr="icontains", label="Started by")
     user = django_filters.CharFilter(field_name="user__username", label="User (username)")
-    schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)")
+    schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)", min_value=0,
+                                            max_value=MAX_ID)
     created_after = BoundedIsoDateTimeFilter(field_name="created", lookup_expr="gte")
     created_before = BoundedIsoDateTimeFilter(field_name="created", lookup_expr="lt")
 
@@ -43,7 +44,8 @@ class ScheduleFilterSet(SearchFilterSet):
 class BlackoutWindowFilterSet(SearchFilterSet):
     search_fields = ("name__icontains", "reason__icontains")
     rule = django_filters.MultipleChoiceFilter(choices=BlackoutRuleChoices.choices)
-    schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)")
+    schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)", min_value=0,
+                                            max_value=MAX_ID)
     all_schedules = django_filters.BooleanFilter(field_name="schedule", lookup_expr="isnull",
                                                  label="Applies to all schedules")
     enabled = django_filters.BooleanFilter()
@@ -54,7 +56,8 @@ class BlackoutWindowFilterSet(SearchFilterSet):
 
 
 class ScheduleEventFilterSet(django_filters.FilterSet):
-    schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)")
+    schedule_id = django_filters.NumberFilter(field_name="schedule", label="Schedule (id)", min_value=0,
+                                            max_value=MAX_ID)
     outcome = django_filters.MultipleChoiceFilter(choices=ScheduleEventOutcomeChoices.choices)
     since = BoundedIsoDateTimeFilter(field_name="fire_time", lookup_expr="gte")
 

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import close_old_connections, connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -33,6 +34,10 @@ SYSTEM_USERNAME = "estate-system"
 TIME_LIMIT_MARKER = "time limit"
 LOG_FLUSH_SECONDS = 1.0
 CANCEL_CHECK_SECONDS = 0.5
+
+# Sent once a job has ended (job=the Job, its final status set), in the job's audit context: how an app acts on the
+# end of another app's job without that app knowing it (a wave verifying its items by a discovery run).
+job_finished = Signal()
 
 # Runners executing in this process, so a worker shutting down can ask them all to stop.
 _active: dict[int, JobRunner] = {}
@@ -256,7 +261,13 @@ def job_execute(job_id: int) -> str:
     if result is not None:
         fields["result"] = result
     # Only a job still "running" is finished here: the reaper may have errored it meanwhile (it looked dead).
-    Job.objects.filter(pk=job_id, status=JobStatusChoices.RUNNING).update(**fields)
+    if Job.objects.filter(pk=job_id, status=JobStatusChoices.RUNNING).update(**fields):
+        for name, value in fields.items():
+            setattr(job, name, value)
+        with audit_context(actor=job.user or system_user(), request_id=f"job:{job.pk}"):
+            for receiver, outcome in job_finished.send_robust(sender=Job, job=job):
+                if isinstance(outcome, Exception):
+                    logger.error("job %s: finish hook %s failed", job_id, receiver, exc_info=outcome)
     db_tidy()
     return status
 

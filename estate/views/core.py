@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from auditlog.models import LogEntry
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, login_required, permission_required
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
@@ -29,6 +31,18 @@ def health(request):
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         return JsonResponse({"status": "unhealthy"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; while the account or the address has failed too often (estate.throttling), it says so
+    and answers 429, whatever the password."""
+
+    def form_invalid(self, form):
+        if not getattr(self.request, "login_throttled", False):
+            return super().form_invalid(form)
+        minutes = max(1, settings.ESTATE_THROTTLE_WINDOW_SECONDS // 60)
+        form.errors["__all__"] = form.error_class([f"Too many failed logins: try again in {minutes} minutes."])
+        return self.render_to_response(self.get_context_data(form=form), status=429)
 
 
 @login_required

@@ -11,7 +11,7 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.db.models import ProtectedError, QuerySet
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -26,10 +26,41 @@ from estate.tables import DeferredJoinPaginator
 from estate.views.filter_form import FilterFormRenderer
 
 PER_PAGE_CHOICES = (25, 50, 100, 250)
+MAX_PK = 2**63 - 1  # the largest value a BigAutoField holds: a larger one overflows the query (a 500)
+MAX_SELECTED = 10_000  # rows one bulk action may name
 
 
 def _perm(model, action: str) -> str:
     return f"{model._meta.app_label}.{action}_{model._meta.model_name}"
+
+
+def selected_pks(values: list[str]) -> list[int]:
+    """The primary keys a list page posted (`pk`), as integers. Anything else is the caller's mistake: a 400."""
+    if len(values) > MAX_SELECTED:
+        raise BadRequest(f"Select at most {MAX_SELECTED:,} rows at once.")
+    pks = []
+    for value in values:
+        value = value.strip()
+        if not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_PK):
+            raise BadRequest("Each selected row (pk) must be a whole number.")
+        pks.append(int(value))
+    return pks
+
+
+def paging_query(query):
+    """The query string with `per_page` one of PER_PAGE_CHOICES and `page` a whole number (else dropped), so that
+    django-tables2, which reads both from request.GET, never meets -1 or 10**30 (an EmptyPage 500)."""
+    per_page = query.get("per_page", "")
+    page = query.get("page", "")
+    good_per_page = per_page.isascii() and per_page.isdigit() and int(per_page) in PER_PAGE_CHOICES
+    good_page = page.isascii() and page.isdigit() and 0 < int(page) < 10**9
+    if ("per_page" in query and not good_per_page) or ("page" in query and not good_page):
+        query = query.copy()
+        if not good_per_page:
+            query.pop("per_page", None)
+        if not good_page:
+            query.pop("page", None)
+    return query
 
 
 def _safe_return_url(request, default: str) -> str:
@@ -76,6 +107,7 @@ class ObjectListView(_ModelView):
     template_name = "estate/object_list.html"
 
     def get(self, request):
+        request.GET = paging_query(request.GET)
         queryset = self.get_queryset()
         filterset = self.filterset_class(request.GET or None, queryset=queryset, request=request)
         filterset.form.renderer = FilterFormRenderer(filterset.form.renderer)
@@ -91,8 +123,7 @@ class ObjectListView(_ModelView):
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
             return table_export(table, fmt=export, basename=self.model._meta.model_name)
-        per_page = request.GET.get("per_page", "50")
-        per_page = int(per_page) if per_page.isdigit() and int(per_page) in PER_PAGE_CHOICES else 50
+        per_page = int(request.GET.get("per_page", "50"))
         paginate = {"per_page": per_page, "paginator_class": DeferredJoinPaginator}
         RequestConfig(request, paginate=paginate).configure(table)
         query = request.GET.copy()
@@ -221,15 +252,19 @@ class BulkEditView(_ModelView):
     form_class: Any = None
     template_name = "estate/bulk_edit.html"
 
+    def bulk_update(self, *, queryset, changes, m2m_add) -> int:
+        """The service that applies a bulk edit (a model with rules of its own names its own)."""
+        return services.objects_bulk_update(queryset=queryset, changes=changes, m2m_add=m2m_add)
+
     def post(self, request):
-        pks = request.POST.getlist("pk")
+        pks = selected_pks(request.POST.getlist("pk"))
         queryset = self.get_queryset().filter(pk__in=pks)
         if "_apply" in request.POST:
             form = self.form_class(request.POST)
             if form.is_valid():
                 changes, m2m_add = form.changes()
                 try:
-                    count = services.objects_bulk_update(queryset=queryset, changes=changes, m2m_add=m2m_add)
+                    count = self.bulk_update(queryset=queryset, changes=changes, m2m_add=m2m_add)
                 except ValidationError as exc:
                     form.add_error(None, exc)
                 else:
@@ -250,7 +285,7 @@ class BulkDeleteView(_ModelView):
     template_name = "estate/bulk_delete.html"
 
     def post(self, request):
-        queryset = self.get_queryset().filter(pk__in=request.POST.getlist("pk"))
+        queryset = self.get_queryset().filter(pk__in=selected_pks(request.POST.getlist("pk")))
         list_url = _safe_return_url(request, reverse(f"{self.url_prefix}_list"))
         if not queryset.exists():
             messages.warning(request, "Select at least one row first.")

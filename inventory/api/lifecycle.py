@@ -77,7 +77,7 @@ class HardwareNoticeSerializer(_ManualOriginSerializer):
 class VersionMappingSerializer(EstateModelSerializer):
     class Meta:
         model = VersionMapping
-        fields = ["id", "display", "platform", "version", "cycle", "notes", "created", "last_updated"]
+        fields = ["id", "display", "platform", "software", "version", "cycle", "notes", "created", "last_updated"]
         validators: list = []  # conditional unique constraints: checked by full_clean
 
 
@@ -279,8 +279,8 @@ class EvaluateView(APIView):
 
     permission_classes = [IsAuthenticatedWritableToken]
 
-    @extend_schema(request=EvaluateSerializer, responses=inline_serializer("EvaluateResponse", {
-        "job": serializers.IntegerField(), "status": serializers.CharField(), "kind": serializers.CharField()}))
+    @extend_schema(request=EvaluateSerializer, responses={202: inline_serializer("EvaluateResponse", {
+        "job": serializers.IntegerField(), "status": serializers.CharField(), "kind": serializers.CharField()})})
     def post(self, request):
         _require(request, "inventory.change_finding")
         serializer = EvaluateSerializer(data=request.data)

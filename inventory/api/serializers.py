@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from estate.api.serializers import EstateModelSerializer
+from inventory import services
+from inventory.choices import SupportStatusChoices
 from inventory.models import (
     Application,
     Dependency,
@@ -20,6 +23,14 @@ from inventory.models import (
     Tag,
 )
 from inventory.models.devices import normalise_mac
+
+# Support phase columns: worked out by the lifecycle evaluation, never written through the API.
+SUPPORT_FIELDS = ["support_status", "support_phase_ends", "support_next_phase"]
+
+
+def _next_phase() -> serializers.ChoiceField:
+    """The phase after the current one: blank when none follows (the schema says so)."""
+    return serializers.ChoiceField(choices=SupportStatusChoices.choices, allow_blank=True, read_only=True)
 
 
 class TagSerializer(EstateModelSerializer):
@@ -64,14 +75,35 @@ class PlatformSerializer(EstateModelSerializer):
 
 
 class DeviceSerializer(EstateModelSerializer):
+    support_next_phase = _next_phase()
     class Meta:
         model = Device
         fields = ["id", "display", "name", "kind", "status", "site", "location", "manufacturer", "hardware_model",
                   "serial", "asset_tag", "platform", "os_version", "firmware", "primary_ip", "management_ip",
                   "purchase_date", "warranty_end", "purchase_cost", "department", "criticality", "description",
                   "comments", "tags", "first_seen", "last_seen", "discovery_source", "snmp_engine_id",
-                  "locked_fields", "created", "last_updated"]
-        read_only_fields = ["first_seen", "last_seen", "discovery_source", "snmp_engine_id"]
+                  "locked_fields", "provenance", "support_status", "support_phase_ends", "support_next_phase",
+                  "created", "last_updated"]
+        read_only_fields = ["first_seen", "last_seen", "discovery_source", "snmp_engine_id", *SUPPORT_FIELDS]
+
+    provenance = serializers.SerializerMethodField()
+
+    def get_provenance(self, obj) -> dict[str, dict]:
+        """Where each discoverable field's value came from (source, strength, detail, when last confirmed)."""
+        return {p.field: {"source": p.source, "strength": p.strength, "specific": p.specific, "detail": p.detail,
+                          "confirmed": p.confirmed} for p in obj.provenance.all()}
+
+    def _save(self, instance, validated_data):
+        # A person's edit through the API: the same door as the UI (locks what they set, records provenance).
+        tags = validated_data.pop("tags", None)
+        changed = [name for name, value in validated_data.items() if getattr(instance, name, None) != value]
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        try:
+            return services.device_save_by_person(device=instance, changed_fields=changed,
+                                                  m2m={"tags": tags} if tags is not None else None)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(serializers.as_serializer_error(exc)) from exc
 
 
 class InterfaceSerializer(EstateModelSerializer):
@@ -92,19 +124,24 @@ class IPAddressSerializer(EstateModelSerializer):
 
 
 class InstalledSoftwareSerializer(EstateModelSerializer):
+    support_next_phase = _next_phase()
     class Meta:
         model = InstalledSoftware
-        fields = ["id", "display", "device", "product", "vendor", "version", "install_date", "created",
-                  "last_updated"]
+        fields = ["id", "display", "device", "product", "vendor", "version", "install_date", "support_status",
+                  "support_phase_ends", "support_next_phase", "created", "last_updated"]
+        read_only_fields = SUPPORT_FIELDS
 
 
 class ApplicationSerializer(EstateModelSerializer):
+    support_next_phase = _next_phase()
     devices = serializers.PrimaryKeyRelatedField(many=True, queryset=Device.objects.all(), required=False)
 
     class Meta:
         model = Application
-        fields = ["id", "display", "name", "slug", "owner", "department", "criticality", "vendor", "devices",
-                  "description", "comments", "tags", "created", "last_updated"]
+        fields = ["id", "display", "name", "slug", "owner", "department", "criticality", "vendor", "product",
+                  "version", "support_end", "contract_end", "renewal_cost", "support_status", "support_phase_ends",
+                  "support_next_phase", "devices", "description", "comments", "tags", "created", "last_updated"]
+        read_only_fields = SUPPORT_FIELDS
 
 
 class DependencySerializer(EstateModelSerializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from inventory.api import importing, views
+from inventory.api import importing, proposals, views
 
 router = DefaultRouter()
 router.register("sites", views.SiteViewSet)
@@ -16,6 +16,7 @@ router.register("ip-addresses", views.IPAddressViewSet)
 router.register("software", views.InstalledSoftwareViewSet)
 router.register("applications", views.ApplicationViewSet)
 router.register("dependencies", views.DependencyViewSet)
+router.register("proposed-changes", proposals.ProposedChangeViewSet)
 
 app_name = "inventory-api"
 urlpatterns = [

@@ -50,7 +50,7 @@ class PlatformViewSet(EstateModelViewSet):
 
 
 class DeviceViewSet(EstateModelViewSet):
-    queryset = selectors.device_list().prefetch_related("tags")
+    queryset = selectors.device_list().prefetch_related("tags", "provenance")
     serializer_class = serializers.DeviceSerializer
     filterset_class = filtersets.DeviceFilterSet
     ordering_fields = ["name", "kind", "status", "last_seen", "first_seen", "purchase_date", "warranty_end",

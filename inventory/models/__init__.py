@@ -9,11 +9,13 @@ from inventory.models.lifecycle import (
     VersionMapping,
 )
 from inventory.models.organisation import HardwareModel, Location, Manufacturer, Platform, Site, Tag
+from inventory.models.provenance import FieldProvenance, ProposedChange
 
 __all__ = [
     "Application",
     "Dependency",
     "Device",
+    "FieldProvenance",
     "Finding",
     "HardwareModel",
     "HardwareNotice",
@@ -26,6 +28,7 @@ __all__ = [
     "Location",
     "Manufacturer",
     "Platform",
+    "ProposedChange",
     "Site",
     "Tag",
     "VersionMapping",

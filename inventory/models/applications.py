@@ -10,10 +10,15 @@ from django.db.models.functions import Coalesce
 
 from estate.models import ChangeLoggedModel, PrimaryModel
 from inventory.choices import CriticalityChoices, DependencyProtocolChoices, DependencySourceChoices
+from inventory.models.support import SupportStateFields
 
 
-class Application(PrimaryModel):
-    """A line-of-business system or service: Revenues & Benefits, Housing, email, the contact centre."""
+class Application(SupportStateFields, PrimaryModel):
+    """A line-of-business system or service: Revenues & Benefits, Housing, email, the contact centre.
+
+    Its support status comes from ``support_end`` when the council knows it (the vendor's word for this contract),
+    else from the catalogue cycle its product and version match (e.g. "Microsoft SharePoint Server" "2016").
+    """
 
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100)
@@ -21,6 +26,14 @@ class Application(PrimaryModel):
     department = models.CharField(max_length=100, blank=True)
     criticality = models.CharField(max_length=10, choices=CriticalityChoices, default=CriticalityChoices.MEDIUM)
     vendor = models.CharField(max_length=100, blank=True)
+    product = models.CharField(max_length=200, blank=True, help_text="The vendor's product, e.g. Civica Revenues")
+    version = models.CharField(max_length=100, blank=True)
+    support_end = models.DateField(null=True, blank=True, verbose_name="vendor support end",
+                                   help_text="Last day the vendor supports this version (overrides the catalogue)")
+    contract_end = models.DateField(null=True, blank=True, help_text="Last day of the current contract")
+    renewal_cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                       validators=[MinValueValidator(0)],
+                                       help_text="Cost to renew or replace when the contract or support ends (GBP)")
     devices = models.ManyToManyField("inventory.Device", blank=True, related_name="applications")
     tags = models.ManyToManyField("inventory.Tag", blank=True, related_name="applications")
 
@@ -35,6 +48,12 @@ class Application(PrimaryModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        self.product = (self.product or "").strip()
+        self.version = (self.version or "").strip()
+        if self.version and not self.product:
+            raise ValidationError({"product": "Give the product the version belongs to."})
 
 
 class Dependency(ChangeLoggedModel):

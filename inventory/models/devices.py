@@ -17,6 +17,7 @@ from inventory.choices import (
     DiscoverySourceChoices,
     InterfaceTypeChoices,
 )
+from inventory.models.support import SupportStateFields
 
 MAC_RE = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
 
@@ -34,7 +35,7 @@ def normalise_mac(value: str) -> str:
     return ":".join(digits[i : i + 2] for i in range(0, 12, 2)).upper()
 
 
-class Device(PrimaryModel):
+class Device(SupportStateFields, PrimaryModel):
     """A physical or virtual thing on the estate: a server, VM, desktop, laptop, phone, PBX, switch, UPS, printer…"""
 
     name = models.CharField(max_length=255)
@@ -104,6 +105,7 @@ class Device(PrimaryModel):
             models.Index(fields=["management_ip"], name="inventory_device_management_ip"),
             models.Index(fields=["last_seen"], name="inventory_device_last_seen"),
             models.Index(fields=["snmp_engine_id"], name="inventory_device_engine_id"),
+            models.Index(fields=["support_status"], name="inventory_device_support"),
         ]
 
     def __str__(self) -> str:
@@ -198,7 +200,7 @@ class IPAddress(ChangeLoggedModel):
             raise ValidationError({"interface": "This interface belongs to another device."})
 
 
-class InstalledSoftware(ChangeLoggedModel):
+class InstalledSoftware(SupportStateFields, ChangeLoggedModel):
     """A software product installed on a device (a package, an application, an agent)."""
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="software")
@@ -218,7 +220,12 @@ class InstalledSoftware(ChangeLoggedModel):
                 fields=["device", "product", "version"], name="inventory_installedsoftware_unique_product_version"
             ),
         ]
-        indexes = [models.Index(fields=["product"], name="inventory_software_product")]
+        indexes = [
+            models.Index(fields=["product"], name="inventory_software_product"),
+            # Covers the lifecycle evaluation's reads: releases with their stored phase, and a release's devices.
+            models.Index(fields=["product", "version", "support_status", "support_phase_ends", "support_next_phase",
+                                 "device"], name="inventory_software_release"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.product} {self.version}".strip()

@@ -247,8 +247,10 @@ class VersionMapping(ChangeLoggedModel):
 
     platform = models.ForeignKey("inventory.Platform", on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="version_mappings")
+    software = models.CharField(max_length=255, blank=True, verbose_name="software product",
+                                help_text="For installed software: the product name exactly as recorded (no platform)")
     version = models.CharField(max_length=255, blank=True, verbose_name="version text",
-                               help_text="The device's platform version exactly as recorded")
+                               help_text="The device's platform version (or the software's version) as recorded")
     cycle = models.ForeignKey(LifecycleCycle, on_delete=models.CASCADE, related_name="mappings")
     notes = models.CharField(max_length=200, blank=True)
 
@@ -260,17 +262,24 @@ class VersionMapping(ChangeLoggedModel):
         constraints = [
             models.UniqueConstraint(fields=["platform", "version"], condition=Q(platform__isnull=False),
                                     name="inventory_versionmapping_unique_pair"),
-            models.UniqueConstraint(fields=["version"], condition=Q(platform__isnull=True),
+            models.UniqueConstraint(fields=["version"], condition=Q(platform__isnull=True, software=""),
                                     name="inventory_versionmapping_unique_version"),
+            models.UniqueConstraint(fields=["software", "version"], condition=~Q(software=""),
+                                    name="inventory_versionmapping_unique_software"),
         ]
 
     def __str__(self) -> str:
+        if self.software:
+            return f"{self.software} {self.version}".strip()
         platform = str(self.platform) if self.platform_id else "(no platform)"
         return f"{platform} {self.version}".strip()
 
     def clean(self) -> None:
         self.version = (self.version or "").strip()
-        if not self.platform_id and not self.version:
+        self.software = (self.software or "").strip()
+        if self.software and self.platform_id:
+            raise ValidationError({"software": "A mapping is for a platform or for installed software, not both."})
+        if not self.platform_id and not self.version and not self.software:
             raise ValidationError({"version": "Give a platform, a version text, or both."})
 
 

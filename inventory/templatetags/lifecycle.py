@@ -32,3 +32,11 @@ _RAG = {"critical": "red", "high": "red", "medium": "amber", "low": "blue", "inf
 def severity_rag(severity: str) -> str:
     """RAG colour class suffix of a finding severity."""
     return _RAG.get(severity, "blue")
+
+
+@register.filter
+def support_rag(status: str) -> str:
+    """RAG colour class suffix of a support phase (supported green, security only amber, beyond it red)."""
+    from inventory.tables_lifecycle import SUPPORT_RAG
+
+    return SUPPORT_RAG.get(status, "blue")

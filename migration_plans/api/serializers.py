@@ -42,9 +42,11 @@ class SavingsForecastSerializer(EstateModelSerializer):
 
 class RagSerializer(serializers.Serializer):
     value = serializers.ChoiceField(choices=RagChoices.choices)
+    label = serializers.CharField()
     reason = serializers.CharField()
     derived = serializers.ChoiceField(choices=RagChoices.choices)
     overridden = serializers.BooleanField()
+    exceptions = serializers.ListField(child=serializers.CharField(), help_text="Problems beside the colour")
 
 
 class ProgressSerializer(serializers.Serializer):
@@ -67,8 +69,7 @@ class WaveSerializer(EstateModelSerializer):
         read_only_fields = ["approved_by", "approved_at"]
 
     def get_rag(self, obj) -> RagSerializer:
-        rag = selectors.wave_rag(obj)
-        return {"value": rag.value, "reason": rag.reason, "derived": rag.derived, "overridden": rag.overridden}
+        return selectors.wave_rag(obj).as_dict()
 
     def get_progress(self, obj) -> ProgressSerializer:
         p = selectors.wave_progress(obj)
@@ -133,7 +134,8 @@ class TransitionSerializer(serializers.Serializer):
 class AddDevicesSerializer(serializers.Serializer):
     device_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
     filters = serializers.DictField(required=False, help_text="Device list filters, e.g. {'kind': 'desktop'}")
-    strategy = serializers.CharField()
+    strategy = serializers.CharField(required=False, default="", allow_blank=True,
+                                     help_text="Blank: the wave kind's usual strategy (replace for a replacement wave)")
     target_provider = serializers.CharField(required=False, default="", allow_blank=True)
     target_region = serializers.CharField(required=False, default="", allow_blank=True)
     target_size = serializers.CharField(required=False, default="", allow_blank=True)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -22,6 +22,7 @@ from inventory.selectors import device_list
 from migration_plans import filtersets, selectors, services
 from migration_plans.api import serializers as s
 from migration_plans.models import BudgetLine, Programme, SavingsForecast, WaveItem, WaveWindow
+from migration_plans.preflight import wave_preflight
 
 
 def _drf(exc: ValidationError) -> DRFValidationError:
@@ -130,6 +131,21 @@ class WaveViewSet(EstateModelViewSet):
             raise _drf(exc) from exc
         return Response(result)
 
+    @extend_schema(responses={200: dict}, parameters=[OpenApiParameter(
+        "credential", int, description="As if the run used this SSH credential", required=False)])
+    @action(detail=True, methods=["get"])
+    def preflight(self, request, pk=None):
+        """Which items a run could not reach and why (?credential=<id>: as if running with it)."""
+        wave = self.get_object()
+        raw = request.query_params.get("credential", "")
+        credential = None
+        if raw:
+            if not raw.isdigit() or len(raw) > 18:
+                raise DRFValidationError({"credential": "Give a credential id."})
+            credential = get_object_or_404(Credential, pk=int(raw))
+        items = selectors.wave_item_list().filter(wave=wave)
+        return Response(wave_preflight(wave=wave, items=items, credential=credential).as_dict())
+
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"], url_path="dependency-warnings")
     def dependency_warnings(self, request, pk=None):
@@ -199,15 +215,26 @@ def dashboard(request):
     return Response({
         "programme": programme.slug if programme else None,
         "rag_counts": data["rag_counts"],
+        "exceptions": data["exceptions"],
         "waves": [{"id": r["wave"].pk, "name": r["wave"].name, "programme": r["wave"].programme_id,
                    "kind": r["wave"].kind, "status": r["wave"].status, "rag": r["rag"].value,
-                   "rag_reason": r["rag"].reason, "items": r["progress"].total, "done": r["progress"].done,
+                   "rag_reason": r["rag"].reason, "rag_exceptions": list(r["rag"].exceptions),
+                   "items": r["progress"].total, "done": r["progress"].done,
                    "percent": r["progress"].percent} for r in data["waves"]],
         "budget": [{**b, "planned": _money(b["planned"]), "actual": _money(b["actual"]),
                     "variance": _money(b["variance"])} for b in data["budget_rows"]],
         "savings": [{**r, "forecast": _money(r["forecast"]), "realised": _money(r["realised"])}
                     for r in data["savings_rows"]],
-        "burndown": data["burndown"],
+        "budget_financial_year": data["budget"]["financial_year"],
+        "budget_to_date": [m.as_dict() for m in data["budget"]["to_date"]],
+        "budget_year": [m.as_dict() for m in data["budget"]["year"]],
+        "savings_lines": [{"financial_year": x.financial_year, "source": x.description,
+                           "forecast": _money(x.forecast), "realised": _money(x.realised)}
+                          for x in data["savings"]["lines"]],
+        "savings_to_date": {k: _money(v) if k != "percent" else v for k, v in data["savings"]["to_date"].items()},
+        "burndown": [{k: v for k, v in p.items() if k != "month_start"} | {"month_start": p["month_start"].isoformat()}
+                     for p in data["burndown"]["points"]],
+        "burndown_scope": {k: data["burndown"][k] for k in ("items", "devices", "unsupported")},
     })
 
 

@@ -76,7 +76,9 @@ class ListRowsMatchTheLibraryTest(TestCase):
                         f.CredentialFactory, f.CredentialSetFactory, f.ScopeFactory, f.HostKeyFactory,
                         f.ProgrammeFactory, f.BudgetLineFactory, f.SavingsForecastFactory, f.WaveFactory,
                         f.WaveWindowFactory, f.WaveItemFactory, f.DiscoveryRunFactory, f.PlaybookRunFactory,
-                        f.FindingFactory, f.HardwareNoticeFactory, f.LifecycleCycleFactory,
+                        f.FindingFactory, f.ProposedChangeFactory, f.DirectorySourceFactory,
+                        f.ClassificationRuleFactory,
+                        f.HardwareNoticeFactory, f.LifecycleCycleFactory,
                         f.LifecycleProductFactory, f.MinimumVersionPolicyFactory, f.JobFactory,
                         VersionMappingFactory):
             factory()
@@ -134,7 +136,7 @@ class ListRowsMatchTheLibraryTest(TestCase):
 
     def test_empty_list_shows_the_empty_text(self):
         response = self.client.get(reverse("inventory:device_list"), {"q": "no such device"})
-        self.assertContains(response, '<tr><td colspan="10">Nothing matches.</td></tr>', html=True)
+        self.assertContains(response, '<tr><td colspan="11">Nothing matches.</td></tr>', html=True)
 
     def test_queries_do_not_grow_with_the_page_size(self):
         for n in range(30):

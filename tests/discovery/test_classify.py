@@ -73,7 +73,7 @@ def test_virtual_machine_beats_chassis_type() -> None:
     ("Linux fw01 3.2.0 #1 SMP", "1.3.6.1.4.1.25461.2.3.18", ("Palo Alto Networks", "firewall", "PAN-OS", None)),
     ("Avaya IP Office 500 V2 11.1.3.0.0 build 8", "1.3.6.1.4.1.6889.1.2.1.10.3",
      ("Avaya", "pbx", "Avaya IP Office", "11.1.3.0.0 build 8")),
-    ("Polycom VVX 411, UC Software 6.3.1", "1.3.6.1.4.1.13885.106", ("Poly", "ip_phone", None, None)),
+    ("Polycom VVX 411, UC Software 6.3.1", "1.3.6.1.4.1.13885.106", ("Poly", "ip_phone", None, "6.3.1")),
     ("Mediant 800B, SW Version: 7.20A.258.119", "1.3.6.1.4.1.5003.8.1.1.2.1",
      ("AudioCodes", "voice_gateway", "AudioCodes Mediant", "7.20A.258.119")),
     ("VMware ESXi 7.0.3 build-21930508 VMware, Inc. x86_64", "1.3.6.1.4.1.6876.4.1",

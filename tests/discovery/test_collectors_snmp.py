@@ -94,7 +94,7 @@ def scripted(target: tuple[str, int], credentials: list[SnmpCredential],
 
 
 TYPED: dict[str, Value] = dict(zip(IDENTIFY_OIDS, [
-    b"\x00\xffbinary", Oid("1.3.6.1.4.1.9.1.2494"), 4294967295, -5, b"", IpAddr("10.0.0.1"),
+    b"\x00\xffbinary", Oid("1.3.6.1.4.1.9.1.2494"), 4294967295, -5, b"", IpAddr("10.0.0.1"), 6,
     b"Chassis", 3, b"", b"r1", b"17.9", b"SN1", b"Acme", b"EX-1", b"\x80\x00\x1f\x88",
 ], strict=True))
 

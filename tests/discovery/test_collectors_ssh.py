@@ -38,7 +38,7 @@ sshd_farm = agent_fixtures.sshd_farm
 
 def run(targets: list[tuple[str, int]], credentials: list[SshCredential],
         known: dict[tuple[str, int], tuple[str, str]] | None = None, **options: float) -> list[SshReply]:
-    options = {"timeout": 5.0, "command_timeout": 10.0, "concurrency": 4, **options}
+    options = {"timeout": 5.0, "command_timeout": 10.0, "concurrency": 4, "trust_new_keys": True, **options}
     return list(ssh_collect(targets, credentials, known_host_keys=known or {}, **options))  # type: ignore[arg-type]
 
 

@@ -112,7 +112,8 @@ def api_client(*perms: str) -> APIClient:
 
 
 RUNNER_PERMS = ("discovery.view_scope", "discovery.add_discoveryrun", "discovery.view_discoveryrun",
-                "discovery.view_hostkey", "discovery.change_hostkey", "inventory.view_device")
+                "discovery.view_hostkey", "discovery.change_hostkey", "inventory.view_device",
+                "discovery.use_credentialset")
 
 
 def credential(name: str, kind: str, secrets: dict[str, str], **fields) -> Credential:
@@ -120,12 +121,13 @@ def credential(name: str, kind: str, secrets: dict[str, str], **fields) -> Crede
 
 
 def credential_set(name: str, *credentials: Credential) -> CredentialSet:
-    return credential_set_save(credential_set=CredentialSet(name=name), credentials=credentials)
+    return credential_set_save(credential_set=CredentialSet(name=name, approved_networks="127.0.0.0/8"),
+                               credentials=credentials)
 
 
 def make_scope(name: str, site, targets: str, *sets: CredentialSet, **fields) -> Scope:
     options = {"snmp_port": SNMP_PORT, "ssh_port": SSH_PORT, "snmp_timeout": 0.5, "snmp_retries": 0,
-               "ssh_timeout": 1.0, "concurrency": 20} | fields
+               "ssh_timeout": 1.0, "concurrency": 20, "allow_tofu": True} | fields  # the lab's keys: first use
     scope = object_save(instance=Scope(name=name, site=site, targets=targets, **options))
     scope.credential_sets.set(sets)
     return scope

@@ -212,8 +212,8 @@ def _batch(site, batch: list[HostFacts], *, use_index: bool, passes: int = 1) ->
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    from discovery.matching import match_index_build
     from discovery.reconcile import batch_flush, host_keys
+    from inventory.matching import match_index_build
 
     reference_cache_clear()
     try:

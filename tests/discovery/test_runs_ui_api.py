@@ -54,7 +54,8 @@ class StartRunTest(TestCase):
         self.scope.credential_sets.add(CredentialSetFactory(credentials=[CredentialFactory()]))
 
     def test_discover_now_button_starts_a_run_and_redirects_to_it(self):
-        user = UserFactory(perms=["discovery.view_scope", "discovery.add_discoveryrun", "discovery.view_discoveryrun"])
+        user = UserFactory(perms=["discovery.view_scope", "discovery.add_discoveryrun", "discovery.view_discoveryrun",
+                                  "discovery.use_credentialset"])
         self.client.force_login(user)
         page = self.client.get(self.scope.get_absolute_url())
         self.assertContains(page, "Discover now")
@@ -78,7 +79,8 @@ class StartRunTest(TestCase):
         self.assertFalse(DiscoveryRun.objects.exists())
 
     def test_ad_hoc_run_from_the_ui(self):
-        user = UserFactory(perms=["discovery.add_discoveryrun", "discovery.view_discoveryrun"])
+        user = UserFactory(perms=["discovery.add_discoveryrun", "discovery.view_discoveryrun",
+                                  "discovery.use_credentialset"])
         self.client.force_login(user)
         site = SiteFactory()
         first, second = (CredentialSetFactory(name="b-first", credentials=[CredentialFactory(), CredentialFactory()]),
@@ -94,11 +96,12 @@ class StartRunTest(TestCase):
         run = DiscoveryRun.objects.get()
         self.assertRedirects(response, run.get_absolute_url(), fetch_redirect_response=False)
         self.assertEqual((run.site, run.dry_run, run.job.user, run.job.progress_total), (site, True, user, 4))
-        self.assertEqual(run.job.kwargs["mode"], "identify")
-        self.assertEqual(run.job.kwargs["port"], 16100)
-        # sets in name order, as a scope tries them; each set's credentials in the set's own order
-        expected = [c.pk for c in second.ordered_credentials()] + [c.pk for c in first.ordered_credentials()]
-        self.assertEqual(run.job.kwargs["credential_ids"], expected)
+        # the run holds its settings; the job only names the run
+        self.assertEqual(run.job.kwargs, {"run_id": run.pk})
+        self.assertEqual((run.mode, run.options["snmp_port"], run.options["ssh_port"]), ("identify", 16100, 16100))
+        self.assertEqual(run.exclusions, "127.77.0.2")
+        # sets in name order, as a scope tries them (each set's credentials in the set's own order)
+        self.assertEqual(run.credential_set_ids, [second.pk, first.pk])
         self.assertContains(self.client.get(run.get_absolute_url()), 'role="progressbar"')
 
     def test_ad_hoc_run_form_refuses_bad_input_and_starts_nothing(self):
@@ -127,7 +130,8 @@ class StartRunTest(TestCase):
         self.assertFalse(DiscoveryRun.objects.exists())
 
     def test_api_discover_returns_202_with_run_and_job(self):
-        client = api_client("discovery.view_scope", "discovery.add_discoveryrun", "discovery.view_discoveryrun")
+        client = api_client("discovery.view_scope", "discovery.add_discoveryrun", "discovery.view_discoveryrun",
+                            "discovery.use_credentialset")
         response = client.post(f"/api/discovery/scopes/{self.scope.pk}/discover/", {"dry_run": True}, format="json")
         self.assertEqual(response.status_code, 202, response.content)
         run = DiscoveryRun.objects.get(pk=response.json()["run"])
@@ -143,16 +147,15 @@ class StartRunTest(TestCase):
         self.assertEqual(DiscoveryRun.objects.count(), 1)
 
     def test_api_ad_hoc_run(self):
-        client = api_client("discovery.add_discoveryrun", "discovery.view_discoveryrun")
+        client = api_client("discovery.add_discoveryrun", "discovery.view_discoveryrun",
+                            "discovery.use_credentialset")
         site, cset = SiteFactory(), CredentialSetFactory(credentials=[CredentialFactory(), CredentialFactory()])
         response = client.post("/api/discovery/runs/", {"targets": ["127.77.0.1", "127.77.0.2:1161"],
                                                         "site": site.pk, "credential_sets": [cset.pk], "port": 16100,
                                                         "mode": "identify", "dry_run": False}, format="json")
         self.assertEqual(response.status_code, 202, response.content)
         run = DiscoveryRun.objects.get(pk=response.json()["run"])
-        self.assertEqual(run.job.kwargs["mode"], "identify")
-        self.assertEqual(run.job.kwargs["credential_ids"], [c.pk for c in cset.ordered_credentials()])
-        self.assertEqual(run.job.kwargs["port"], 16100)
+        self.assertEqual((run.mode, run.credential_set_ids, run.options["snmp_port"]), ("identify", [cset.pk], 16100))
         self.assertEqual(run.targets, "127.77.0.1\n127.77.0.2:1161")
         response = client.post("/api/discovery/runs/", {"targets": ["127.77.0.1"], "site": site.pk,
                                                         "credential_sets": []}, format="json")

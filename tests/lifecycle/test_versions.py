@@ -105,6 +105,11 @@ CASES = [
     ("Exchange Server", "Version 15.1 (Build 2507.6)", "exchange-server", "2016"),
     ("Exchange Server", "Version 15.2 (Build 2562.17)", "exchange-server", "se"),
     (None, "Exchange Server 2013 CU23", "exchange-server", "2013"),
+    (None, "macOS 14.2", "macos", "14"),
+    (None, "macOS 14 Sonoma", "macos", "14"),
+    ("macOS", "13 Ventura", "macos", "13"),
+    ("Mac OS X", "10.15.7", "macos", "10.15"),
+    (None, "macOS High Sierra", "macos", "10.13"),
     # Telephony
     (None, "CUCM 12.5.1.14900-63", "cisco-ucm", "12.5"),
     ("Cisco Unified Communications Manager", "14.0.1.13900-155", "cisco-ucm", "14"),
@@ -123,7 +128,7 @@ NEGATIVES = [
     (None, ""),
     (None, None),
     ("", "   "),
-    (None, "macOS 14.2"),  # not in the catalogue
+    ("Darwin", "23.2.0"),  # a kernel version, not a macOS release
     (None, "Windows 10"),  # product known, release unknown
     (None, "Ubuntu 99.04"),  # no such release
     (None, "Windows Server 2030"),

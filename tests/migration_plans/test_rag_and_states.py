@@ -1,15 +1,14 @@
-"""Wave RAG derivation, manual override, item state machine, approval and dependency warnings."""
+"""Item state machine, approval and dependency warnings (the RAG is tested in test_reporting.py)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
-from auditlog.models import LogEntry
 from django.core.exceptions import ValidationError
 
 from migration_plans import selectors, services
-from migration_plans.choices import ItemStateChoices, RagChoices, WaveStatusChoices
+from migration_plans.choices import ItemStateChoices, WaveStatusChoices
 from migration_plans.models import Programme, Wave, WaveItem
 from tests import factories as f
 
@@ -35,50 +34,6 @@ def make_wave(items=4, start=TODAY - timedelta(days=10), end=TODAY + timedelta(d
 def set_states(wave, *states):
     for item, state in zip(wave.items.order_by("pk"), states, strict=False):
         WaveItem.objects.filter(pk=item.pk).update(state=state)
-
-
-def test_red_when_not_scheduled():
-    wave = make_wave(start=None, end=None, approved=False)
-    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.RED
-    assert "Not scheduled" in selectors.wave_rag(wave, today=TODAY).reason
-    empty = make_wave(items=0)
-    assert selectors.wave_rag(empty, today=TODAY).value == RagChoices.RED
-
-
-def test_green_on_track_amber_behind_red_overdue_blue_done():
-    wave = make_wave()
-    set_states(wave, "done", "done", "in_progress", "ready")  # half the time used, half done
-    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.GREEN
-    set_states(wave, "planned", "planned", "planned", "planned")
-    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.AMBER  # 50% of time, 0% done
-    assert selectors.wave_rag(wave, today=TODAY + timedelta(days=11)).value == RagChoices.RED  # past its end
-    set_states(wave, "done", "done", "done", "done")
-    assert selectors.wave_rag(wave, today=TODAY + timedelta(days=11)).value == RagChoices.BLUE
-
-
-def test_failed_items_put_a_wave_at_risk():
-    wave = make_wave(start=TODAY + timedelta(days=1), end=TODAY + timedelta(days=30))
-    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.GREEN
-    set_states(wave, "failed")
-    rag = selectors.wave_rag(wave, today=TODAY)
-    assert rag.value == RagChoices.AMBER and "failed" in rag.reason
-
-
-def test_unapproved_wave_that_should_have_started_is_amber():
-    wave = make_wave(approved=False)
-    assert selectors.wave_rag(wave, today=TODAY).value == RagChoices.AMBER
-
-
-def test_override_needs_a_reason_wins_and_is_audited():
-    wave = make_wave()
-    with pytest.raises(ValidationError):
-        services.wave_rag_override(wave=wave, rag=RagChoices.GREEN, reason=" ")
-    set_states(wave, "planned", "planned", "planned", "planned")
-    services.wave_rag_override(wave=wave, rag=RagChoices.GREEN, reason="Supplier confirmed delivery")
-    rag = selectors.wave_rag(wave, today=TODAY)
-    assert (rag.value, rag.derived, rag.overridden) == (RagChoices.GREEN, RagChoices.AMBER, True)
-    entry = LogEntry.objects.get_for_object(wave).filter(action=LogEntry.Action.UPDATE).latest("timestamp")
-    assert entry.changes_dict["rag_override"][1] == RagChoices.GREEN
 
 
 def test_item_state_machine():

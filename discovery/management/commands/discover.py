@@ -1,5 +1,5 @@
-"""python manage.py discover TARGET... [--port N] [--community C ...] [--credential-set NAME] [--site SLUG]
-[--dry-run] [--json]"""
+"""python manage.py discover TARGET... [--exclude X ...] [--port N] [--community C ...] [--credential-set NAME]
+[--user NAME] [--trust-new-host-keys] [--site SLUG] [--dry-run] [--json]"""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import sys
 import threading
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -26,11 +27,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("targets", nargs="+", help="Addresses, ranges (a-b), CIDRs or names; optionally :port")
+        parser.add_argument("--exclude", action="append", default=[], dest="exclusions",
+                            help="Address, range, CIDR or name never to contact (repeatable)")
         parser.add_argument("--port", type=int, help="Port for every target without its own (SNMP and SSH)")
         parser.add_argument("--community", action="append", default=[],
                             help="SNMP v2c community to try (repeatable); used for this run only, never stored")
         parser.add_argument("--credential-set", action="append", default=[], dest="credential_sets",
                             help="Stored credential set to try, by name (repeatable)")
+        parser.add_argument("--user", help="Run as this user: their right to use the credential sets is checked and "
+                                           "the run is theirs in the history")
+        parser.add_argument("--trust-new-host-keys", action="store_true", dest="allow_tofu",
+                            help="Offer SSH credentials to hosts whose key was never recorded, and record it")
         parser.add_argument("--site", help="Site slug the hosts belong to (default: the only site, or 'discovered')")
         parser.add_argument("--dry-run", action="store_true", help="Show what would change; write nothing")
         parser.add_argument("--json", action="store_true", help="Print one JSON document describing every host")
@@ -47,11 +54,18 @@ class Command(BaseCommand):
             credential_sets.append(cset)
         if not credential_sets and not options["community"]:
             raise CommandError("Give at least one --community or --credential-set.")
+        user = None
+        if options["user"]:
+            user = get_user_model().objects.filter(username=options["user"], is_active=True).first()
+            if user is None:
+                raise CommandError(f"No active user called {options['user']!r}.")
         try:
             with transaction.atomic():
                 run = discovery_run_start(
-                    site=site, targets="\n".join(options["targets"]), credential_sets=credential_sets,
-                    port=options["port"], dry_run=options["dry_run"], started_by="cli", queue="cli",
+                    site=site, targets="\n".join(options["targets"]), exclusions="\n".join(options["exclusions"]),
+                    credential_sets=credential_sets, port=options["port"], dry_run=options["dry_run"],
+                    allow_tofu=options["allow_tofu"], user=user, started_by=f"cli:{user}" if user else "cli",
+                    queue="cli",
                     mode=DiscoveryModeChoices.IDENTIFY if options["quick"] else DiscoveryModeChoices.INVENTORY,
                 )
                 # Ephemeral communities: in this process's memory only, consumed by the job when it starts. Set

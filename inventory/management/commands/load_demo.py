@@ -33,6 +33,9 @@ class Command(BaseCommand):
 
         summary = findings_evaluate()  # so the demo shows what is unsupported or ageing straight away
         self.stdout.write(f"Lifecycle findings: {summary}.")
+        from migration_plans.demo import demo_programme_load  # the programme side of the demo
+
+        self.stdout.write(f"Demo programme: {demo_programme_load()}.")
         if options["admin_password_file"]:
             demo_users_ensure(password_file=options["admin_password_file"])
             # The password itself is never printed here: the run script shows the file once.

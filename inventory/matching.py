@@ -1,4 +1,5 @@
-"""Which recorded device a discovered host is: the match order of reconcile, from the database or from an index.
+"""Which recorded device a discovered host is (inventory's one matching rule, used by discovery and the directory sync):
+the match order of reconcile, from the database or from an index.
 
 Order: serial + manufacturer, then MAC, then SNMP engine id or hostname within the site, then IP (the device's
 primary or management address, then any recorded IP address).
@@ -20,9 +21,11 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from estate.audit_bulk import CreateRecord
-from inventory.models import Device, Interface, IPAddress, Site
+from inventory.models import Device, FieldProvenance, Interface, IPAddress, Site
+from inventory.provenance import Source
 
 CANDIDATE_LIMIT = 50
+_RELATED = ("manufacturer", "platform", "hardware_model")  # reconcile compares their names
 
 
 def _name_variants(hostname: str) -> list[str]:
@@ -87,14 +90,38 @@ def device_match(*, site: Site, serial: str | None, manufacturer: str | None, ma
     ip = address if is_ip(address) else None
     if ip:
         candidates |= Q(primary_ip=ip) | Q(management_ip=ip)  # every branch indexed: no table scan per host
-    found = list(Device.objects.filter(candidates).select_related("manufacturer").order_by("pk")[:CANDIDATE_LIMIT])
+    found = list(Device.objects.filter(candidates).select_related(*_RELATED).order_by("pk")[:CANDIDATE_LIMIT])
     return _pick(
         found, site=site, serial=serial, manufacturer=manufacturer, engine_id=engine_id, names=names, ip=ip,
-        mac_table=lambda: Device.objects.select_related("manufacturer").filter(
+        mac_table=lambda: Device.objects.select_related(*_RELATED).filter(
             interfaces__mac_address__in=macs).order_by("pk").first() if macs else None,
-        ip_table=lambda: Device.objects.select_related("manufacturer").filter(
+        ip_table=lambda: Device.objects.select_related(*_RELATED).filter(
             ip_addresses__address=ip).order_by("pk").first(),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceRow:
+    """A field's recorded provenance, read without building a model instance (thousands per sweep)."""
+
+    field: str
+    source: str
+    strength: int
+    specific: bool
+    detail: str
+
+    def as_source(self) -> Source:
+        return Source(self.source, self.strength, self.specific, self.detail)
+
+
+def provenance_rows(*, device_ids: Iterable[int]) -> dict[int, list[ProvenanceRow]]:
+    out: dict[int, list[ProvenanceRow]] = {}
+    ids = sorted(set(device_ids))
+    for start in range(0, len(ids), 500):
+        for device_id, *values in FieldProvenance.objects.filter(device_id__in=ids[start:start + 500]).values_list(
+                "device_id", "field", "source", "strength", "specific", "detail"):
+            out.setdefault(device_id, []).append(ProvenanceRow(*values))
+    return out
 
 
 @dataclass
@@ -116,6 +143,19 @@ class MatchIndex:
     valid: bool = True  # False once a host failed in the batch: its rolled-back changes may be in the objects
     seen: dict[int, datetime] = field(default_factory=dict)  # unchanged devices: last seen, written per batch
     created: list[CreateRecord] = field(default_factory=list)  # new devices: their history, written per batch
+    # provenance: of the indexed devices as read (device id -> rows), of new devices (inserted per batch), and the
+    # sources whose confirmation time moves with the batch's last-seen update
+    known_provenance: dict[int, list[ProvenanceRow]] = field(default_factory=dict)
+    provenance: list[dict] = field(default_factory=list)  # rows to insert (estate.audit_bulk.rows_insert)
+    confirm_sources: set[str] = field(default_factory=set)
+
+    def provenance_of(self, pk: int) -> list[ProvenanceRow]:
+        return self.known_provenance.get(pk, [])
+
+    def confirm_known(self, pk: int, field_name: str, source) -> bool:
+        """Whether this field's recorded source is the one confirming it (then only its time moves)."""
+        return any(p.field == field_name and p.source == source.source and p.strength == source.strength
+                   for p in self.known_provenance.get(pk, ()))
 
     def add(self, device: Device) -> None:
         """Index a device as it is now (after reconcile created or changed it). Keys it no longer has may stay:
@@ -221,8 +261,10 @@ def match_index_build(*, site: Site, hosts: Iterable[HostKeys]) -> MatchIndex:
     extra_ids = set(index.by_mac.values()) | set(index.by_ip_table.values())
     if extra_ids:
         query |= Q(pk__in=extra_ids)
-    for device in Device.objects.filter(query).select_related("manufacturer").order_by("pk"):
+    for device in Device.objects.filter(query).select_related(*_RELATED).order_by("pk"):
         index.add(device)
+    if index.devices:
+        index.known_provenance = provenance_rows(device_ids=index.devices)
     if lowered:
         for pk, lname in Device.objects.filter(site=site).annotate(lname=Lower("name")).filter(
                 lname__in=lowered).values_list("pk", "lname"):
