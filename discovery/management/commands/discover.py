@@ -15,11 +15,11 @@ from django.db import transaction
 from discovery.choices import DiscoveryModeChoices
 from discovery.collectors.snmp import SnmpV2cCredential
 from discovery.jobs import EPHEMERAL_CREDENTIALS
+from discovery.management.cli import cli_progress, cli_site
 from discovery.models import CredentialSet, DiscoveryRun
 from discovery.services import discovery_run_start
 from estate.jobs import job_execute
 from estate.models import Job
-from inventory.models import Site
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
                             help="Identification sweep only (system group and chassis over SNMP): fast, for big ranges")
 
     def handle(self, *args, **options):
-        site = self._site(options["site"])
+        site = cli_site(options["site"])
         credential_sets = []
         for name in options["credential_sets"]:
             cset = CredentialSet.objects.filter(name=name).first()
@@ -76,7 +76,7 @@ class Command(BaseCommand):
             raise CommandError("; ".join(m for msgs in exc.message_dict.values() for m in msgs)) from exc
         worker = threading.Thread(target=job_execute, args=(run.job_id,), name=f"discover-{run.job_id}")
         worker.start()
-        self._progress(run.job_id, worker)
+        cli_progress(run.job_id, worker, "hosts")
         worker.join()
         job = Job.objects.get(pk=run.job_id)
         run = DiscoveryRun.objects.get(pk=run.pk)
@@ -100,31 +100,3 @@ class Command(BaseCommand):
         if job.status not in ("completed",):
             self.stderr.write(f"Discovery {job.status}: {job.error.splitlines()[0] if job.error else ''}")
             sys.exit(1)
-
-    def _site(self, slug: str | None) -> Site:
-        if slug:
-            site = Site.objects.filter(slug=slug).first()
-            if site is None:
-                raise CommandError(f"No site with slug {slug!r}.")
-            return site
-        if Site.objects.count() == 1:
-            return Site.objects.get()
-        site, _ = Site.objects.get_or_create(slug="discovered", defaults={"name": "Discovered"})
-        return site
-
-    def _progress(self, job_id: int, worker: threading.Thread) -> None:
-        """A progress bar on stderr (stdout stays clean for --json)."""
-        err = sys.stderr
-        shown = None
-        while worker.is_alive():
-            job = Job.objects.filter(pk=job_id).values("progress_done", "progress_total").first()
-            state = (job["progress_done"], job["progress_total"]) if job else None
-            if state and state != shown:
-                done, total = state[0], max(state[1], 1)
-                filled = int(30 * done / total)
-                err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} hosts")
-                err.flush()
-                shown = state
-            worker.join(0.3)  # not sleep: return as soon as the job ends
-        if shown:
-            err.write("\n")

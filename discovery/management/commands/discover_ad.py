@@ -14,11 +14,11 @@ from django.db import transaction
 
 from discovery.collectors.ldap import LdapSettings, filter_error, url_error
 from discovery.jobs_directory import EPHEMERAL_SOURCES
+from discovery.management.cli import cli_progress, cli_site
 from discovery.models_directory import DirectorySource
 from discovery.services_directory import SYNC_KIND, directory_sync_start
 from estate.jobs import job_enqueue, job_execute
 from estate.models import Job
-from inventory.models import Site
 
 
 class Command(BaseCommand):
@@ -47,7 +47,7 @@ class Command(BaseCommand):
             job = self._ad_hoc(options)
         worker = threading.Thread(target=job_execute, args=(job.pk,), name=f"discover-ad-{job.pk}")
         worker.start()
-        self._progress(job.pk, worker)
+        cli_progress(job.pk, worker, "computers")
         worker.join()
         job = Job.objects.get(pk=job.pk)
         result = job.result or {}
@@ -106,7 +106,7 @@ class Command(BaseCommand):
             raise CommandError("--no-tls applies to ldap:// only; ldaps:// is always TLS.")
         if options["no_tls"]:
             self.stderr.write("Warning: --no-tls sends the bind password in clear (labs and tests only).")
-        site = self._site(options["site"])
+        site = cli_site(options["site"])
         ldap_settings = LdapSettings(urls=tuple(options["server"]), bind_user=options["bind_user"],
                                      password=password[0], base_dns=tuple(options["base_dn"]),
                                      filter=options["filter"], ca_file=options["ca_file"] or None,
@@ -129,31 +129,3 @@ class Command(BaseCommand):
             return data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CommandError(f"The {what} {path} is not UTF-8 text.") from exc
-
-    def _site(self, slug: str | None) -> Site:
-        if slug:
-            site = Site.objects.filter(slug=slug).first()
-            if site is None:
-                raise CommandError(f"No site with slug {slug!r}.")
-            return site
-        if Site.objects.count() == 1:
-            return Site.objects.get()
-        site, _ = Site.objects.get_or_create(slug="discovered", defaults={"name": "Discovered"})
-        return site
-
-    def _progress(self, job_id: int, worker: threading.Thread) -> None:
-        """A progress bar on stderr (stdout stays clean for --json)."""
-        err = sys.stderr
-        shown = None
-        while worker.is_alive():
-            job = Job.objects.filter(pk=job_id).values("progress_done", "progress_total").first()
-            state = (job["progress_done"], job["progress_total"]) if job else None
-            if state and state != shown and state[1]:
-                done, total = state
-                filled = int(30 * done / total)
-                err.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} computers")
-                err.flush()
-                shown = state
-            worker.join(0.3)
-        if shown:
-            err.write("\n")
