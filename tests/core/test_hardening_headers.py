@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.test import Client
 
-from estate.services import token_create
+from tests.core.hardening_fixtures import admin, api, client  # noqa: F401 - fixtures
 from tests.core.test_health_and_auth import example_urls
-from tests.factories import DeviceFactory, UserFactory
+from tests.factories import DeviceFactory
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(username="headers", is_superuser=True, is_staff=True)
-
-
-@pytest.fixture
-def client(admin):
-    client = Client(raise_request_exception=False)
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
-def api(admin):
-    _, key = token_create(user=admin, write_enabled=True)
-    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def test_every_page_has_a_csp_without_inline_script_and_is_not_stored(client):

@@ -5,34 +5,15 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from estate.services import token_create
+from tests.core.hardening_fixtures import admin, api, client  # noqa: F401 - fixtures
 from tests.core.test_health_and_auth import example_urls
-from tests.factories import DeviceFactory, UserFactory, WaveFactory
+from tests.factories import DeviceFactory, WaveFactory
 
 BAD_PKS = ["abc", "1.5", "1\x00", str(2**65), "-1", "١"]  # the last one: an Arabic-Indic digit, isdigit() but not ASCII
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(username="hardener", is_superuser=True, is_staff=True)
-
-
-@pytest.fixture
-def client(admin):
-    client = Client(raise_request_exception=False)
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
-def api(admin):
-    _, key = token_create(user=admin, write_enabled=True)
-    return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def list_pages() -> list[str]:
